@@ -1,0 +1,196 @@
+"""The `audit` command line: `audit PATH…` (same as `audit check PATH…`), `audit rules`, `audit explain CODE`."""
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+from typing import List, Optional
+
+import typer
+
+from . import __version__
+
+app = typer.Typer(add_completion=False, no_args_is_help=True, rich_markup_mode=None,
+                  help="Audit AI-written digests of arXiv papers before they are published.",
+                  context_settings={"help_option_names": ["-h", "--help"]})
+
+COMMANDS = {"check", "rules", "explain", "fix", "arxiv"}
+
+
+def _version(value: bool) -> None:
+    if value:
+        typer.echo(f"audit {__version__}")
+        raise typer.Exit(0)
+
+
+@app.callback()
+def _main(version: bool = typer.Option(False, "--version", "-V", callback=_version, is_eager=True,
+                                       help="Print the version and exit.")) -> None:
+    """Audit AI-written digests of arXiv papers. `audit PATH…` is short for `audit check PATH…`."""
+
+
+def fail(message: str) -> None:
+    """A usage or setup error: one line on stderr, exit code 2."""
+    typer.echo(f"audit: {message}", err=True)
+    raise typer.Exit(2)
+
+
+def _split(values: Optional[List[str]]) -> tuple[str, ...]:
+    out: list[str] = []
+    for v in values or []:
+        out.extend(s.strip() for s in v.split(",") if s.strip())
+    return tuple(out)
+
+
+def resolve_config(paths: List[str], config_file: Optional[Path], isolated: bool, select, ignore, fail_on,
+                   fail_under):
+    from .config import ConfigError, config_from_table, find_config, load_config, validate_selector
+    from .model import Severity
+
+    try:
+        if isolated:
+            cfg = config_from_table({})
+        else:
+            found = config_file or (find_config(Path(paths[0])) if paths else None)
+            if config_file is not None and not config_file.is_file():
+                fail(f"{config_file}: config file not found")
+            cfg = load_config(found)
+        sel, ign = _split(select), _split(ignore)
+        for s in sel + ign:
+            validate_selector(s, "command line")
+        cfg = cfg.with_overrides(select=sel or None, ignore=(cfg.ignore + ign) if ign else None,
+                                 fail_on=Severity.parse(fail_on) if fail_on else None, fail_under=fail_under)
+    except ConfigError as exc:
+        fail(str(exc))
+    except ValueError as exc:
+        fail(str(exc))
+    return cfg
+
+
+def write_output(text: str, output: Optional[Path]) -> None:
+    if output is None:
+        sys.stdout.write(text)
+        sys.stdout.flush()
+        return
+    from .fsutil import atomic_write_text
+
+    try:
+        atomic_write_text(output, text)
+    except OSError as exc:
+        fail(f"{output}: cannot write output ({exc.strerror or exc})")
+
+
+@app.command()
+def check(
+    paths: List[str] = typer.Argument(..., help="Posts or folders (searched recursively for *.md, *.markdown, "
+                                                "*.txt)."),
+    format: str = typer.Option("text", "--format", "-f", help="Output format: text, json (and more: see --help)."),
+    output: Optional[Path] = typer.Option(None, "--output", "-o", help="Write the report to FILE (atomically)."),
+    select: Optional[List[str]] = typer.Option(None, "--select", help="Rules to run: codes, prefixes, categories."),
+    ignore: Optional[List[str]] = typer.Option(None, "--ignore", help="Rules to skip: codes, prefixes, categories."),
+    fail_on: Optional[str] = typer.Option(None, "--fail-on", help="Exit 1 on findings at or above: error, warning, "
+                                                                  "info (default: error)."),
+    fail_under: Optional[float] = typer.Option(None, "--fail-under", min=0, max=100,
+                                               help="Exit 1 when a post scores below N."),
+    config_file: Optional[Path] = typer.Option(None, "--config", help="Use this audit.toml / pyproject.toml."),
+    isolated: bool = typer.Option(False, "--isolated", help="Ignore every configuration file."),
+    show_suppressed: bool = typer.Option(False, "--show-suppressed", help="Show findings suppressed inline."),
+    jobs: Optional[int] = typer.Option(None, "--jobs", "-j", min=1, help="Files audited in parallel (default: CPUs)."),
+    quiet: bool = typer.Option(False, "--quiet", "-q", help="Only posts and papers with errors or warnings."),
+    no_color: bool = typer.Option(False, "--no-color", help="No colours (also when NO_COLOR is set)."),
+) -> None:
+    """Audit posts and report findings. Exit 0: clean; 1: findings at or above the fail level; 2: usage error or
+    an unreadable file."""
+    from .engine import AuditOptions, audit_paths, exit_code
+    from .formatters import FORMATTERS, RenderContext
+    from .rules.packs import PackError
+
+    if format not in FORMATTERS:
+        fail(f"unknown format '{format}' (choose from {', '.join(sorted(FORMATTERS))})")
+    cfg = resolve_config(paths, config_file, isolated, select, ignore, fail_on, fail_under)
+    try:
+        result = audit_paths(paths, AuditOptions(config=cfg), jobs=jobs)
+    except PackError as exc:
+        fail(str(exc))
+    color = not no_color and "NO_COLOR" not in os.environ and output is None and sys.stdout.isatty()
+    ctx = RenderContext(show_suppressed=show_suppressed, color=color, quiet=quiet, tool_version=__version__)
+    for e in result.errors:  # one line per unreadable file on stderr, whatever the format
+        typer.echo(f"audit: {e.path}: {e.message}", err=True)
+    write_output(FORMATTERS[format](result, ctx), output)
+    raise typer.Exit(exit_code(result, cfg))
+
+
+@app.command("rules")
+def list_rules(
+    format: str = typer.Option("text", "--format", "-f", help="text or json"),
+) -> None:
+    """List every rule: code, category, severity, one line."""
+    from .engine import all_rules
+    from .rules.packs import PackError
+
+    try:
+        rules = all_rules()
+    except PackError as exc:
+        fail(str(exc))
+    if format == "json":
+        import json
+
+        typer.echo(json.dumps([{"code": r.meta.code, "name": r.meta.name, "category": r.meta.category,
+                                "severity": r.meta.severity.value, "kind": r.meta.kind, "message": r.meta.message}
+                               for r in rules], ensure_ascii=False, indent=1))
+        return
+    for r in rules:
+        one_line = (r.meta.description.split("\n")[0] if r.meta.description else r.meta.message)
+        typer.echo(f"{r.meta.code:8} {r.meta.category:21} {r.meta.severity.value:8} {r.meta.name}: {one_line}")
+
+
+@app.command()
+def explain(code: str = typer.Argument(..., help="A rule code, e.g. PLH001, or its name.")) -> None:
+    """Print a rule's description and examples."""
+    from .engine import all_rules
+
+    for r in all_rules():
+        if r.meta.code.upper() == code.upper() or r.meta.name == code:
+            m = r.meta
+            typer.echo(f"{m.code} {m.name}  [{m.category}, {m.severity.value}, {m.kind}]")
+            typer.echo(f"message: {m.message}")
+            if m.scope:
+                typer.echo(f"scope: {', '.join(m.scope)}")
+            if m.description:
+                typer.echo("")
+                typer.echo(m.description)
+            for label, items in (("Fires on", m.examples.bad), ("Does not fire on", m.examples.good)):
+                if items:
+                    typer.echo(f"\n{label}:")
+                    for ex in items:
+                        typer.echo(f"  - {ex if isinstance(ex, str) else _example_text(ex)}")
+            typer.echo(f"\nsource: {m.source}")
+            return
+    fail(f"no rule '{code}' (see `audit rules`)")
+
+
+def _example_text(ex: dict) -> str:
+    return "; ".join(f"{k}: {str(v)[:100]}" for k, v in ex.items())
+
+
+def normalize_argv(argv: List[str]) -> List[str]:
+    """`audit PATH…` means `audit check PATH…`: insert the command unless one (or a top-level flag) is given."""
+    if not argv:
+        return argv
+    first = argv[0]
+    if first in COMMANDS or first in ("--help", "-h", "--version", "-V"):
+        return argv
+    return ["check", *argv]
+
+
+def main(argv: Optional[List[str]] = None) -> None:
+    args = normalize_argv(list(sys.argv[1:] if argv is None else argv))
+    try:
+        app(args=args, prog_name="audit")
+    except KeyboardInterrupt:
+        typer.echo("audit: interrupted", err=True)
+        sys.exit(130)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,356 @@
+"""The engine: find files, read them, run the selected rules, apply suppressions, sort and score.
+
+It alone decides which rules run and how findings are kept; rules only yield hits, formatters only print.
+"""
+from __future__ import annotations
+
+import os
+import re
+import traceback
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Iterable, Iterator, Mapping
+
+from . import score as scoring
+from .config import Config
+from .encoding import UnreadableFile, decode, repair
+from .model import SECTION_KEYS, Entry, Finding, Post, Severity, excerpt
+from .parse import parse_post
+from .rules.registry import Context, Hit, Rule, logic_rules
+
+SUFFIXES = (".md", ".markdown", ".txt")
+SKIP_DIRS = {".git", ".hg", ".svn", "node_modules", ".venv", "venv", "__pycache__", ".tox", ".mypy_cache"}
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# Results
+
+
+@dataclass(frozen=True)
+class PaperReport:
+    index: int
+    arxiv_id: str | None
+    version: int | None
+    title: str
+    line: int
+    sections: Mapping[str, bool]
+    findings: tuple[Finding, ...]
+    score: int
+
+    @property
+    def grade(self) -> str:
+        return scoring.grade(self.score)
+
+    def active(self) -> list[Finding]:
+        return [f for f in self.findings if not f.suppressed]
+
+
+@dataclass(frozen=True)
+class PostReport:
+    path: str
+    title: str | None
+    date: str | None
+    topic: str | None
+    findings: tuple[Finding, ...]          # post-level
+    papers: tuple[PaperReport, ...]
+    score: int
+    notes: tuple[str, ...] = ()            # e.g. "rule X failed on entry 3: …"
+    post: Post | None = None               # kept for cross-post checks and fixes
+
+    @property
+    def grade(self) -> str:
+        return scoring.grade(self.score)
+
+    def all_findings(self, include_suppressed: bool = False) -> list[Finding]:
+        out = [f for f in self.findings]
+        for p in self.papers:
+            out.extend(p.findings)
+        return [f for f in out if include_suppressed or not f.suppressed]
+
+    def counts(self) -> dict[str, int]:
+        counts = {"error": 0, "warning": 0, "info": 0}
+        for f in self.all_findings():
+            counts[f.severity.value] += 1
+        return counts
+
+
+@dataclass(frozen=True)
+class FileError:
+    path: str
+    message: str
+    fatal: bool = True       # False: skipped with a notice (e.g. a markdown file with no paper entries)
+
+
+@dataclass
+class RunResult:
+    posts: list[PostReport] = field(default_factory=list)
+    errors: list[FileError] = field(default_factory=list)
+    notices: list[str] = field(default_factory=list)
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# Files
+
+
+def discover(paths: Iterable[str]) -> tuple[list[Path], list[FileError]]:
+    """Files to audit, in input order (folders recursively, sorted), and errors for paths that do not exist."""
+    files: list[Path] = []
+    errors: list[FileError] = []
+    seen: set[Path] = set()
+    for raw in paths:
+        p = Path(raw)
+        if p.is_dir():
+            found = []
+            for root, dirs, names in os.walk(p, onerror=lambda e: errors.append(
+                    FileError(str(e.filename), f"cannot list folder: {e.strerror}"))):
+                dirs[:] = sorted(d for d in dirs if d not in SKIP_DIRS and not d.startswith("."))
+                found.extend(Path(root) / n for n in names if n.lower().endswith(SUFFIXES))
+            for f in sorted(found):
+                if f.resolve() not in seen:
+                    seen.add(f.resolve())
+                    files.append(f)
+        elif p.is_file():
+            if p.resolve() not in seen:
+                seen.add(p.resolve())
+                files.append(p)
+        elif p.exists():
+            errors.append(FileError(raw, "not a regular file or folder"))
+        else:
+            errors.append(FileError(raw, "no such file or directory"))
+    return files, errors
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# Rules
+
+
+_RULES: dict[tuple, list[Rule]] = {}
+
+
+def all_rules(extra_folders: tuple[Path, ...] = ()) -> list[Rule]:
+    """Every known rule (bundled packs, extra packs, logic rules), sorted by code. Loaded once per process."""
+    key = tuple(str(p) for p in extra_folders)
+    if key not in _RULES:
+        from .rules.packs import load_packs, rules_dir
+
+        rules: dict[str, Rule] = {}
+        for rule in load_packs([rules_dir(), *extra_folders]) + list(logic_rules().values()):
+            if rule.meta.code in rules:
+                from .rules.packs import PackError
+                raise PackError(f"{rule.meta.source}: rule code {rule.meta.code} is already used by "
+                                f"{rules[rule.meta.code].meta.source}")
+            rules[rule.meta.code] = rule
+        _RULES[key] = [rules[c] for c in sorted(rules)]
+    return _RULES[key]
+
+
+def selected_rules(config: Config, path: str | None = None) -> list[Rule]:
+    return [r for r in all_rules(config.extend_rules)
+            if config.enabled(r.meta.code, r.meta.category, r.meta.name, path)]
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# Suppression comments: <!-- audit: ignore[TPL001,chatter] --> on the line before a finding (or on its line),
+# or just above / right below an entry's `## title` heading for the whole entry.
+
+SUPPRESS = re.compile(r"<!--\s*audit\s*:\s*(?:ignore|noqa|disable)\s*(?:\[(?P<sel>[^\]]*)\])?\s*-->", re.I)
+
+
+def _suppressions(post: Post) -> tuple[dict[int, set[str]], dict[int, set[str]]]:
+    """(line -> selectors for that line, entry index -> selectors for the whole entry). '*' selects all."""
+    lines = post.lines
+    by_line: dict[int, set[str]] = {}
+    for n, line in enumerate(lines, 1):
+        if "audit" not in line:
+            continue
+        for m in SUPPRESS.finditer(line):
+            sel = {s.strip() for s in (m.group("sel") or "*").split(",") if s.strip()} or {"*"}
+            by_line.setdefault(n, set()).update(sel)
+            nxt = n + 1
+            while nxt <= len(lines) and not lines[nxt - 1].strip():
+                nxt += 1
+            by_line.setdefault(nxt, set()).update(sel)
+    by_entry: dict[int, set[str]] = {}
+    for e in post.entries:
+        # comments directly above the heading (skipping blank lines), on it, or on the line right after it
+        candidates = [e.line, e.line + 1]
+        k = e.line - 1
+        while k >= 1 and (not lines[k - 1].strip() or SUPPRESS.search(lines[k - 1])):
+            if lines[k - 1].strip():
+                candidates.append(k)
+            k -= 1
+        for c in candidates:
+            if c <= len(lines):
+                for m in SUPPRESS.finditer(lines[c - 1]):
+                    by_entry.setdefault(e.index, set()).update(
+                        {s.strip() for s in (m.group("sel") or "*").split(",") if s.strip()} or {"*"})
+    return by_line, by_entry
+
+
+def _matches(selectors: set[str], f: Finding) -> bool:
+    return any(s == "*" or s.upper() == "ALL" or s == f.category or f.rule.upper().startswith(s.upper())
+               for s in selectors)
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# Auditing one file
+
+
+@dataclass(frozen=True)
+class AuditOptions:
+    config: Config = Config()
+    metadata: Mapping[str, object] = field(default_factory=dict)   # arxiv_id -> ArxivRecord
+    keep_post: bool = False
+
+
+def _finding(rule: Rule, hit: Hit, config: Config, paper: int | None) -> Finding:
+    meta = rule.meta
+    severity = config.severity_for(meta.code, meta.category, hit.severity or meta.severity, meta.name)
+    if hit.field is not None:
+        line, column = hit.field.position(hit.start)
+        end = hit.end if hit.end is not None else len(hit.field.text)
+        end_line = hit.field.position(end)[0]
+        text = hit.excerpt if hit.excerpt is not None else hit.field.text[hit.start:end]
+    else:
+        line, column, end_line, text = hit.line or 1, None, None, hit.excerpt or ""
+    return Finding(rule=meta.code, category=meta.category, severity=severity,
+                   message=hit.message or meta.message.replace("{match}", "").replace("{match!r}", ""),
+                   line=line, column=column, end_line=end_line if end_line != line else None,
+                   excerpt=excerpt(text), paper=hit.paper if hit.paper is not None else paper, fix=hit.fix)
+
+
+def audit_text(text: str, path: str, options: AuditOptions, encoding=None) -> PostReport:
+    from .model import EncodingReport
+
+    text, report = repair(text, encoding or EncodingReport())
+    post = parse_post(text, path, report)
+    return audit_post(post, options)
+
+
+def audit_post(post: Post, options: AuditOptions) -> PostReport:
+    config = options.config
+    rules = selected_rules(config, post.path)
+    ctx = Context(post=post, metadata=options.metadata,
+                  options={"extra_gazetteers": config.gazetteers, "extra_topics": config.topics})
+    notes: list[str] = []
+    post_findings: list[Finding] = []
+    per_paper: dict[int, list[Finding]] = {e.index: [] for e in post.entries}
+
+    def run(rule: Rule, target: "Entry | Post", paper: int | None) -> Iterator[Finding]:
+        try:
+            for hit in rule.check(target, ctx):
+                yield _finding(rule, hit, config, paper)
+        except Exception as exc:  # a broken rule must not stop the audit
+            if os.environ.get("AUDIT_DEBUG"):
+                raise
+            where = f"entry {paper}" if paper else "the post"
+            notes.append(f"rule {rule.meta.code} failed on {where}: {type(exc).__name__}: {exc}")
+            if os.environ.get("AUDIT_TRACE"):
+                notes.append(traceback.format_exc())
+
+    for rule in rules:
+        if rule.meta.level == "post":
+            for f in run(rule, post, None):
+                (per_paper.get(f.paper, post_findings) if f.paper else post_findings).append(f)
+        else:
+            for entry in post.entries:
+                per_paper[entry.index].extend(run(rule, entry, entry.index))
+
+    by_line, by_entry = _suppressions(post)
+
+    def mark(f: Finding) -> Finding:
+        sel = set(by_line.get(f.line, set()))
+        if f.paper is not None:
+            sel |= by_entry.get(f.paper, set())
+        if sel and _matches(sel, f):
+            from dataclasses import replace
+            return replace(f, suppressed=True)
+        return f
+
+    papers = []
+    for entry in post.entries:
+        findings = sorted((mark(f) for f in per_paper[entry.index]),
+                          key=lambda f: (f.line, -f.severity.rank, f.rule))
+        title = entry.title.plain.strip() if entry.title else ""
+        papers.append(PaperReport(
+            index=entry.index, arxiv_id=entry.arxiv_id, version=entry.version, title=re.sub(r"\s+", " ", title),
+            line=entry.line, sections={k: entry.has(k) for k in SECTION_KEYS}, findings=tuple(findings),
+            score=scoring.paper_score(findings)))
+    post_findings = sorted((mark(f) for f in post_findings), key=lambda f: (f.line, f.rule))
+    return PostReport(path=post.path, title=post.title, date=post.date, topic=post.topic,
+                      findings=tuple(post_findings), papers=tuple(papers),
+                      score=scoring.post_score([p.score for p in papers], post_findings), notes=tuple(notes),
+                      post=post if options.keep_post else None)
+
+
+def audit_file(path: str, options: AuditOptions) -> "PostReport | FileError":
+    try:
+        data = Path(path).read_bytes()
+    except IsADirectoryError:
+        return FileError(path, "is a directory")
+    except OSError as exc:
+        return FileError(path, f"cannot read file: {exc.strerror or exc}")
+    try:
+        text, report = decode(data)
+    except UnreadableFile as exc:
+        return FileError(path, str(exc))
+    try:
+        result = audit_text(text, path, options, report)
+    except Exception as exc:  # the parser and engine must never take the whole run down
+        if os.environ.get("AUDIT_DEBUG"):
+            raise
+        return FileError(path, f"internal error while auditing: {type(exc).__name__}: {exc}")
+    if not result.papers:
+        return FileError(path, "no paper entries found (no [PDF](…arxiv.org/abs/…) links)", fatal=False)
+    return result
+
+
+def _audit_one(args: tuple[str, AuditOptions]) -> "PostReport | FileError":
+    return audit_file(*args)
+
+
+def audit_paths(paths: Iterable[str], options: AuditOptions, jobs: int | None = None,
+                progress=None) -> RunResult:
+    """Audit files and folders; results keep the input order. `progress(done, total)` is called as files finish."""
+    files, errors = discover(paths)
+    result = RunResult(errors=list(errors))
+    all_rules(options.config.extend_rules)  # load (and validate) rule packs once before forking
+    jobs = jobs or os.cpu_count() or 1
+    tasks = [(str(f), options) for f in files]
+    if jobs <= 1 or len(tasks) < 4:
+        outputs = []
+        for n, task in enumerate(tasks, 1):
+            outputs.append(_audit_one(task))
+            if progress:
+                progress(n, len(tasks))
+    else:
+        outputs = []
+        with ProcessPoolExecutor(max_workers=min(jobs, len(tasks))) as pool:
+            chunk = max(1, len(tasks) // (jobs * 8))
+            for n, out in enumerate(pool.map(_audit_one, tasks, chunksize=chunk), 1):
+                outputs.append(out)
+                if progress:
+                    progress(n, len(tasks))
+    for out in outputs:
+        if isinstance(out, FileError):
+            result.errors.append(out)
+        else:
+            result.posts.append(out)
+    return result
+
+
+def exit_code(result: RunResult, config: Config) -> int:
+    if any(e.fatal for e in result.errors):
+        return 2
+    level = config.fail_on.rank
+    for post in result.posts:
+        if any(f.severity.rank >= level for f in post.all_findings()):
+            return 1
+        if config.fail_under and post.score < config.fail_under:
+            return 1
+    return 0
+
+
+__all__ = ["AuditOptions", "FileError", "PaperReport", "PostReport", "RunResult", "audit_file", "audit_paths",
+           "audit_post", "audit_text", "all_rules", "discover", "exit_code", "selected_rules", "Severity"]

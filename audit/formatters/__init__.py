@@ -1,0 +1,32 @@
+"""Output formats, chosen by name. Each formatter is a function `render(result, ctx) -> str`."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Callable
+
+from ..engine import RunResult
+
+
+@dataclass(frozen=True)
+class RenderContext:
+    show_suppressed: bool = False
+    color: bool = True
+    quiet: bool = False
+    tool_version: str = ""
+
+
+def _text(result, ctx):
+    from .text import render
+    return render(result, ctx)
+
+
+def _json(result, ctx):
+    from .json import render
+    return render(result, ctx)
+
+
+FORMATTERS: dict[str, Callable[[RunResult, RenderContext], str]] = {"text": _text, "json": _json}
+
+
+def register(name: str, fn: Callable[[RunResult, RenderContext], str]) -> None:
+    FORMATTERS[name] = fn

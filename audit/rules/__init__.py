@@ -1,0 +1,1 @@
+"""The engine side of rules: metadata and registry, YAML rule packs, scopes, examples."""

@@ -1,0 +1,195 @@
+"""Pattern rules declared as data: YAML packs in `rules/` with a small closed set of kinds.
+
+    - code: PLH001                 # family prefix + digits
+      name: xxx-slot               # readable symbol
+      category: placeholder        # one of the contract's categories
+      severity: error              # default; config may override
+      message: "unfilled template slot {match!r}"
+      description: why this matters (shown by `audit explain`)
+      scope: [generated]           # which parts of an entry (see audit.rules.scopes)
+      kind: phrase | regex | tokens
+      patterns: [...]              # phrases (case-insensitive literals), regular expressions, or spaCy Matcher
+                                   # token patterns (lists of token dicts), per kind
+      lang: zh | en                # tokens only: which blank spaCy pipeline tokenises the text
+      unless: [regex, ...]         # optional: skip a match whose line matches one of these
+      examples: {bad: [...], good: [...]}
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Iterator
+
+from ..model import Field, Severity
+from .registry import Examples, Hit, Rule, RuleMeta
+from .scopes import ALL_SCOPES, POST_SCOPES, entry_fields, post_fields
+
+KINDS = ("phrase", "regex", "tokens")
+REQUIRED = ("code", "name", "category", "severity", "message", "scope", "kind", "patterns", "examples")
+
+
+class PackError(Exception):
+    """A rule pack that cannot be loaded (one line, naming the file and the rule)."""
+
+
+def rules_dir() -> Path:
+    """The bundled rule packs: `audit/_rules` in an installed wheel, top-level `rules/` in a source tree."""
+    here = Path(__file__).resolve().parent.parent
+    for candidate in (here / "_rules", here.parent / "rules"):
+        if candidate.is_dir():
+            return candidate
+    raise PackError(f"no bundled rules folder next to {here}")
+
+
+@dataclass
+class _Matcher:
+    """Finds (start, end) spans of a pattern rule in a text."""
+
+    kind: str
+    regex: re.Pattern | None = None
+    token_patterns: list | None = None
+    lang: str = "zh"
+
+    def spans(self, text: str) -> Iterator[tuple[int, int]]:
+        if self.regex is not None:
+            for m in self.regex.finditer(text):
+                if m.end() > m.start():
+                    yield m.start(), m.end()
+            return
+        yield from _token_spans(self.lang, self.token_patterns or [], text)
+
+
+_NLP: dict[str, object] = {}
+
+
+def _token_spans(lang: str, patterns: list, text: str) -> Iterator[tuple[int, int]]:
+    """spaCy Matcher over a blank pipeline; texts are fed line by line (the zh tokenizer slows on long strings)."""
+    import spacy
+    from spacy.matcher import Matcher
+
+    nlp = _NLP.get(lang)
+    if nlp is None:
+        nlp = _NLP[lang] = spacy.blank(lang)
+    key = (lang, id(patterns))
+    matcher = _NLP.get(key)
+    if matcher is None:
+        matcher = Matcher(nlp.vocab)
+        matcher.add("R", patterns)
+        _NLP[key] = matcher
+    offset = 0
+    for line in text.split("\n"):
+        if line.strip():
+            doc = nlp.make_doc(line)
+            for _, s, e in matcher(doc):
+                span = doc[s:e]
+                yield offset + span.start_char, offset + span.end_char
+        offset += len(line) + 1
+
+
+class PatternRule(Rule):
+    def __init__(self, meta: RuleMeta, matcher: _Matcher, unless: list[re.Pattern]):
+        super().__init__(meta, self._run)
+        self.matcher = matcher
+        self.unless = unless
+
+    def match_text(self, text: str) -> list[tuple[int, int]]:
+        """Spans of the rule in one text (used on fields, and by the example tests)."""
+        out = []
+        for start, end in self.matcher.spans(text):
+            line_start = text.rfind("\n", 0, start) + 1
+            line_end = text.find("\n", end)
+            line = text[line_start: line_end if line_end >= 0 else len(text)]
+            if any(u.search(line) for u in self.unless):
+                continue
+            out.append((start, end))
+        return out
+
+    def _run(self, target, ctx) -> Iterator[Hit]:
+        fields = post_fields(target, self.meta.scope) if self.meta.level == "post" else \
+            entry_fields(target, self.meta.scope)
+        for fld in fields:
+            yield from self._hits(fld)
+
+    def _hits(self, fld: Field) -> Iterator[Hit]:
+        seen_lines: set[int] = set()
+        for start, end in self.match_text(fld.text):
+            line = fld.position(start)[0]
+            if line in seen_lines:  # one finding per line and rule is enough to point at it
+                continue
+            seen_lines.add(line)
+            match = fld.text[start:end]
+            yield Hit(field=fld, start=start, end=end, message=self.meta.message.replace("{match}", match.strip())
+                      .replace("{match!r}", repr(match.strip())))
+
+
+def load_pack(path: Path) -> list[PatternRule]:
+    import yaml
+
+    try:
+        doc = yaml.load(path.read_text(encoding="utf-8"), Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
+    except (OSError, UnicodeDecodeError) as exc:
+        raise PackError(f"{path}: cannot read rule pack ({exc})") from None
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        raise PackError(f"{path}:{mark.line + 1 if mark else 1}: invalid YAML ({getattr(exc, 'problem', exc)})") \
+            from None
+    if isinstance(doc, dict) and "rules" in doc:
+        doc = doc["rules"]
+    if not isinstance(doc, list):
+        raise PackError(f"{path}: a rule pack is a list of rules (or a mapping with a 'rules' list)")
+    return [_build(path, item) for item in doc]
+
+
+def _build(path: Path, item: object) -> PatternRule:
+    where = f"{path}: rule {item.get('code', '?') if isinstance(item, dict) else '?'}"
+    if not isinstance(item, dict):
+        raise PackError(f"{where}: each rule is a mapping")
+    missing = [k for k in REQUIRED if k not in item]
+    if missing:
+        raise PackError(f"{where}: missing {', '.join(missing)}")
+    kind = item["kind"]
+    if kind not in KINDS:
+        raise PackError(f"{where}: kind must be one of {', '.join(KINDS)}, not {kind!r}")
+    scope = tuple(item["scope"]) if isinstance(item["scope"], list) else (item["scope"],)
+    unknown = [s for s in scope if s not in ALL_SCOPES]
+    if unknown:
+        raise PackError(f"{where}: unknown scope {', '.join(unknown)}")
+    level = "post" if all(s in POST_SCOPES for s in scope) else "entry"
+    ex = item["examples"] or {}
+    examples = Examples(bad=tuple(ex.get("bad") or ()), good=tuple(ex.get("good") or ()))
+    if not examples.bad or not examples.good:
+        raise PackError(f"{where}: needs at least one bad and one good example")
+    patterns = item["patterns"]
+    if not isinstance(patterns, list) or not patterns:
+        raise PackError(f"{where}: patterns must be a non-empty list")
+    try:
+        if kind == "phrase":
+            matcher = _Matcher(kind, re.compile("|".join(re.escape(str(p)) for p in
+                                                         sorted(patterns, key=len, reverse=True)), re.I))
+        elif kind == "regex":
+            matcher = _Matcher(kind, re.compile("|".join(f"(?:{p})" for p in patterns), re.I | re.M))
+        else:
+            matcher = _Matcher(kind, token_patterns=patterns, lang=item.get("lang", "zh"))
+        unless = [re.compile(u, re.I) for u in item.get("unless", []) or []]
+    except re.error as exc:
+        raise PackError(f"{where}: bad regular expression ({exc})") from None
+    try:
+        meta = RuleMeta(code=str(item["code"]), name=str(item["name"]), category=str(item["category"]),
+                        severity=Severity.parse(item["severity"]), message=str(item["message"]),
+                        description=str(item.get("description", "")).strip(), scope=scope, kind=kind, level=level,
+                        examples=examples, source=str(path))
+    except ValueError as exc:
+        raise PackError(f"{where}: {exc}") from None
+    return PatternRule(meta, matcher, unless)
+
+
+def load_packs(folders: list[Path]) -> list[PatternRule]:
+    rules: list[PatternRule] = []
+    for folder in folders:
+        files = sorted(folder.glob("*.yaml")) + sorted(folder.glob("*.yml")) if folder.is_dir() else [folder]
+        for path in files:
+            if path.name in ("institutions.yaml", "topics.yaml") or path.name.startswith("_"):
+                continue  # data for logic rules, not pattern packs
+            rules.extend(load_pack(path))
+    return rules

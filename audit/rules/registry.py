@@ -1,0 +1,137 @@
+"""Rule metadata, the registry, and the decorators that register logic rules.
+
+A rule is either data (a pattern rule from a YAML pack in `rules/`) or a small function decorated with
+`@entry_rule(...)` / `@post_rule(...)` carrying the same metadata. Rules yield `Hit`s — where and what — and the
+engine turns them into `Finding`s with the rule's code, category and (configured) severity.
+"""
+from __future__ import annotations
+
+import importlib
+import pkgutil
+from dataclasses import dataclass, field
+from typing import Callable, Iterable, Iterator, Mapping
+
+from ..model import CATEGORIES, Entry, Field, Fix, Post, Severity
+
+
+@dataclass(frozen=True)
+class Hit:
+    """One problem a rule found: a span in a field (offsets into `field.text`) or an explicit line."""
+
+    field: Field | None = None
+    start: int = 0
+    end: int | None = None
+    message: str | None = None
+    severity: Severity | None = None
+    line: int | None = None
+    excerpt: str | None = None
+    fix: Fix | None = None
+    paper: int | None = None  # for post-level rules that point at one entry
+
+
+@dataclass(frozen=True)
+class Examples:
+    """Examples double as tests: every `bad` must fire, no `good` may fire.
+
+    Pattern rules take strings (the text of one field in scope); logic rules take dicts of entry parts for
+    `audit.rules.examples.build_post` (e.g. {"urls": "论文链接：待提供"}) or {"raw": "<a whole post>"}.
+    """
+
+    bad: tuple = ()
+    good: tuple = ()
+
+
+@dataclass(frozen=True)
+class RuleMeta:
+    code: str
+    name: str
+    category: str
+    severity: Severity
+    message: str
+    description: str = ""
+    scope: tuple[str, ...] = ()
+    kind: str = "logic"          # logic | phrase | regex | tokens
+    level: str = "entry"         # entry | post
+    examples: Examples = Examples()
+    source: str = ""             # module or YAML file that declares it
+
+    def __post_init__(self):
+        if self.category not in CATEGORIES:
+            raise ValueError(f"rule {self.code}: unknown category {self.category!r}")
+
+
+class Rule:
+    """A registered rule: metadata plus a check callable."""
+
+    def __init__(self, meta: RuleMeta, check: Callable[..., Iterable[Hit]]):
+        self.meta = meta
+        self._check = check
+
+    def check(self, target: "Entry | Post", ctx: "Context") -> Iterator[Hit]:
+        yield from self._check(target, ctx) or ()
+
+    def __repr__(self) -> str:
+        return f"<Rule {self.meta.code} {self.meta.name}>"
+
+
+@dataclass
+class Context:
+    """What a rule may consult besides the entry itself. Heavy helpers load lazily, once per process."""
+
+    post: Post
+    metadata: Mapping[str, object] = field(default_factory=dict)   # arxiv_id -> ArxivRecord, when available
+    options: Mapping[str, object] = field(default_factory=dict)    # config values rules may read
+
+    @property
+    def gazetteer(self):
+        from ..gazetteer import AffiliationGazetteer
+        return _cached("gazetteer", lambda: AffiliationGazetteer.load(self.options.get("extra_gazetteers", ())))
+
+    @property
+    def topics(self):
+        from ..gazetteer import TopicTerms
+        return _cached("topics", lambda: TopicTerms.load(self.options.get("extra_topics", ())))
+
+
+_CACHE: dict[str, object] = {}
+
+
+def _cached(key: str, make: Callable[[], object]) -> object:
+    if key not in _CACHE:
+        _CACHE[key] = make()
+    return _CACHE[key]
+
+
+_LOGIC_RULES: dict[str, Rule] = {}
+
+
+def _register(level: str, code: str, *, name: str, category: str, severity: str, message: str,
+              scope: tuple[str, ...] = (), examples: Examples = Examples()):
+    def decorate(fn):
+        meta = RuleMeta(code=code, name=name, category=category, severity=Severity.parse(severity),
+                        message=message, description=(fn.__doc__ or "").strip(), scope=tuple(scope),
+                        kind="logic", level=level, examples=examples, source=fn.__module__)
+        if code in _LOGIC_RULES:
+            raise ValueError(f"rule code {code} registered twice ({_LOGIC_RULES[code].meta.source}, {fn.__module__})")
+        _LOGIC_RULES[code] = Rule(meta, fn)
+        return fn
+    return decorate
+
+
+def entry_rule(code: str, **meta) -> Callable:
+    """Register `fn(entry, ctx) -> Iterable[Hit]` as a rule run on every paper entry."""
+    return _register("entry", code, **meta)
+
+
+def post_rule(code: str, **meta) -> Callable:
+    """Register `fn(post, ctx) -> Iterable[Hit]` as a rule run once per post."""
+    return _register("post", code, **meta)
+
+
+def logic_rules() -> dict[str, Rule]:
+    """Every logic rule: imports each module of `audit.checks` (one family per module) once."""
+    from .. import checks
+
+    for info in pkgutil.iter_modules(checks.__path__):
+        importlib.import_module(f"{checks.__name__}.{info.name}")
+    return dict(_LOGIC_RULES)
