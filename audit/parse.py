@@ -58,7 +58,7 @@ SECTION_VOCABULARY: tuple[tuple[str, re.Pattern, frozenset[str]], ...] = (
     ("urls", re.compile(r"^urls?$|links?|链接|网址|地址|^code$|^paper$|github|代码|^url", re.I),
      frozenset({"urls", "url", "links", "link", "链接", "网址", "论文链接"})),
     ("methods", re.compile(r"method|方法|approach", re.I),
-     frozenset({"methods", "method", "methodology", "方法", "方法论", "方法论概述", "方法概述", "研究方法"})),
+     frozenset({"methods", "method", "methodology", "方法", "方法论", "方法论概述", "方法概述"})),
     ("conclusion", re.compile(r"conclu|结论|结语|总结与展望", re.I),
      frozenset({"conclusion", "conclusions", "结论"})),
     ("digest_summary", re.compile(r"summary|abstract|摘要|总结|概述|概要|综述|简介", re.I),
@@ -69,6 +69,9 @@ SECTION_VOCABULARY: tuple[tuple[str, re.Pattern, frozenset[str]], ...] = (
      frozenset({"title", "标题", "题目", "论文标题", "中文标题", "标题及翻译"})),
 )
 
+# A label that starts with a section word keeps it whatever follows ("标题及中文翻译", "摘要部分（…）").
+_LEADING_WORD = re.compile(r"^(?:标题|题目|作者|单位|隶属|所属|关键词|链接|摘要|概述|方法|结论|title|authors?|affiliations?|"
+                           r"keywords?|urls?|summary|methods?|methodology|conclusions?)", re.I)
 _GLOSS = re.compile(r"[（(][^)）]{0,40}[)）]")
 _LABEL_NOISE = re.compile(r"[\s*_`#<>\"'“”‘’\[\]【】]+")
 
@@ -80,7 +83,7 @@ def classify_label(label: str) -> tuple[str | None, bool]:
         return None, False
     for section, pattern, exact in SECTION_VOCABULARY:
         if pattern.search(norm):
-            if NOT_A_SECTION.search(norm) and norm not in exact:
+            if NOT_A_SECTION.search(norm) and norm not in exact and not _LEADING_WORD.match(norm):
                 return None, False
             return section, norm in exact
     return None, False
@@ -90,7 +93,7 @@ def classify_label(label: str) -> tuple[str | None, bool]:
 _LEAD_TAGS = re.compile(r"^(?:\s*<(?:/?(?:ol|ul|li|p|div|span|h\d)|br\s*/?)[^>]*>)*\s*", re.I)
 _NUMBER = re.compile(r"^(?P<n>\d{1,2})\s*(?:[.．、]|\)|）)(?!\d)\s*")
 _SUBITEM = re.compile(r"^(?:[（(]\s*\d{1,2}\s*[)）]|[（(]?[一二三四五六七八九十][)）、.．])")
-_BULLET = re.compile(r"^[-*+•·]\s+")
+_BULLET = re.compile(r"^[-*+•·](?:\s+|(?=[（(]))")
 _MD_HEADING = re.compile(r"^#{1,6}\s*")
 _BOLD_OPEN = re.compile(r"^(?:\*\*|__|<strong>|<b>)\s*", re.I)
 _LABEL = re.compile(
@@ -100,6 +103,7 @@ _LABEL_ALONE = re.compile(r"^(?P<label>[^:：\n]{1,24}?)\s*(?:\*\*|__|</strong>|
 # A second heading merged onto the same line: "… 2. 作者：…" (needs a number and a colon).
 _INLINE_HEAD = re.compile(r"(?:(?<=\s)|(?<=[。；;，,）)]))(?P<n>[1-8])\s*[.．、]\s*(?:\*\*)?(?P<label>[^:：\n\d]{1,16}?)"
                           r"\s*(?:\*\*)?\s*[:：]")
+_MARKERS_ONLY = re.compile(r"(?:\s|<[^>]*>|\d{1,2}\s*[.．、)）]|[-*+•·#]|\*\*|__)*")
 _PIPELINE_ERROR = re.compile(r"^\s*Some Error for \w+.*$", re.I | re.M)
 
 
@@ -145,7 +149,7 @@ def _html_list_numbers(lines: list[str], start: int, end: int) -> dict[int, int]
     return numbers
 
 
-def _find_heads(lines: list[str], start: int, end: int) -> list[Head]:
+def _find_heads(lines: list[str], start: int, end: int, implicit: bool = True) -> list[Head]:
     html_numbers = _html_list_numbers(lines, start, end)
     heads: list[Head] = []
     seen: set[str] = set()
@@ -160,27 +164,31 @@ def _find_heads(lines: list[str], start: int, end: int) -> list[Head]:
                                                                 and "<li" in lines[i - 1].lower())
         number: int | None = html_numbers.get(i) if html_item else None
         strong = html_item
-        if _BULLET.match(rest) and _SUBITEM.match(rest[_BULLET.match(rest).end():]):
+        at_line_start = True
+        subitem = False
+        for _ in range(4):  # list markers, numbers, headings and bold may stack: "- **1. Title**:"
+            if _SUBITEM.match(rest):
+                subitem = True
+                break
+            m = _NUMBER.match(rest)
+            step = None
+            if m:
+                step, strong = m, True
+                number = int(m.group("n")) if number is None else number
+            elif _BULLET.match(rest):
+                step = _BULLET.match(rest)
+                at_line_start = False
+            elif _MD_HEADING.match(rest):
+                step, strong = _MD_HEADING.match(rest), True
+            elif _BOLD_OPEN.match(rest):
+                step = _BOLD_OPEN.match(rest)
+                strong = strong or at_line_start  # bold at the very start of the line (or after a number)
+            if step is None:
+                break
+            pos += step.end()
+            rest = line[pos:]
+        if subitem:
             continue
-        if _SUBITEM.match(rest):
-            continue
-        m = _NUMBER.match(rest)
-        if m:
-            number, strong = int(m.group("n")), True
-            pos += m.end()
-            rest = line[pos:]
-        elif _BULLET.match(rest):
-            pos += _BULLET.match(rest).end()
-            rest = line[pos:]
-        elif _MD_HEADING.match(rest):
-            pos += _MD_HEADING.match(rest).end()
-            rest = line[pos:]
-            strong = True
-        bold = _BOLD_OPEN.match(rest)
-        if bold:
-            strong = strong or (pos == len(line) - len(line.lstrip()))  # bold at the very start of the line
-            pos += bold.end()
-            rest = line[pos:]
         section = None
         lab = _LABEL.match(rest) or _LABEL_ALONE.match(rest)
         if lab:
@@ -196,7 +204,8 @@ def _find_heads(lines: list[str], start: int, end: int) -> list[Head]:
                     section = None
             elif section is not None:
                 section = None
-        if section is None and number is not None and number == last_order + 1 and number <= len(DIGEST_SECTIONS):
+        if implicit and section is None and number is not None and number == last_order + 1 and \
+                number <= len(DIGEST_SECTIONS):
             # An unlabelled list item in sequence: the HTML digests number sections by position alone.
             implicit = DIGEST_SECTIONS[number - 1]
             if implicit not in seen and (html_item or last_order < 5):
@@ -235,6 +244,8 @@ class _Text:
         lines; end_col None means the end of end_line."""
         while end_line > line and not self.lines[end_line].strip():
             end_line -= 1
+        while line < end_line and not self.lines[line][col:].strip():
+            line, col = line + 1, 0  # start at the first line with content
         begin = self.starts[line] + col
         stop = self.starts[end_line] + (len(self.lines[end_line]) if end_col is None else end_col)
         text = self.text[begin:max(begin, stop)]
@@ -378,7 +389,7 @@ def _parse_entry(t: _Text, index: int, start: int, pdf: int, end: int) -> Entry:
     if marker is None:
         # No marker: the digest starts at the first labelled section heading after the bold blocks.
         search_from = (blocks[-1][1] + 1) if blocks else pdf + 1
-        found = [h for h in _find_heads(lines, search_from, gen_end + 1) if h.label]
+        found = _find_heads(lines, search_from, gen_end + 1, implicit=False)
         if found:
             digest_from = found[0].line_index
     if digest_from is not None:
@@ -403,6 +414,8 @@ def _parse_entry(t: _Text, index: int, start: int, pdf: int, end: int) -> Entry:
         first = heads[0] if heads else None
         pre_end_line = first.line_index if first else gen_end + 1
         pre_end_col = first.label_start if first else None
+        if first is not None and _MARKERS_ONLY.fullmatch(lines[first.line_index][:first.label_start]):
+            pre_end_col = None  # only list markers before the label: the heading line is not preamble
         if first is None:
             preamble = t.field("digest_preamble", digest_from, 0, gen_end)
         elif pre_end_line > digest_from or (pre_end_line == digest_from and pre_end_col):
@@ -435,7 +448,7 @@ def _parse_entry(t: _Text, index: int, start: int, pdf: int, end: int) -> Entry:
                                   stop_col, label=head.label, label_line=head.line_index)
             else:
                 fld = Field(head.section, "", head.line_index + 1, head.content_start + 1, label=head.label)
-            if _PIPELINE_ERROR.search(fld.text) and not _PIPELINE_ERROR.sub("", fld.plain).strip(" \n\t:：。.()（）"):
+            if _PIPELINE_ERROR.search(fld.plain) and not _PIPELINE_ERROR.sub("", fld.plain).strip(" \n\t:：。.()（）"):
                 fld = Field(fld.name, "", fld.line, fld.column, fld.label, fld.label_line)
             sections[head.section] = fld
 

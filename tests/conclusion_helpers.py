@@ -1,0 +1,3 @@
+from audit.model import DIGEST_SECTIONS
+
+ALL8 = DIGEST_SECTIONS
