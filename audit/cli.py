@@ -98,26 +98,113 @@ def check(
     jobs: Optional[int] = typer.Option(None, "--jobs", "-j", min=1, help="Files audited in parallel (default: CPUs)."),
     quiet: bool = typer.Option(False, "--quiet", "-q", help="Only posts and papers with errors or warnings."),
     no_color: bool = typer.Option(False, "--no-color", help="No colours (also when NO_COLOR is set)."),
+    metadata: str = typer.Option("embedded", "--metadata", help="Reference metadata: embedded (the post's own "
+                                                                 "arXiv header), cache, or arxiv (live API)."),
+    online: bool = typer.Option(False, "--online", help="Same as --metadata arxiv: fetch what the cache lacks."),
+    cache: Optional[Path] = typer.Option(None, "--cache", help="SQLite metadata cache (default: user cache dir)."),
+    api_url: Optional[str] = typer.Option(None, "--api-url", help="arXiv API endpoint (a mirror or a test server)."),
 ) -> None:
     """Audit posts and report findings. Exit 0: clean; 1: findings at or above the fail level; 2: usage error or
     an unreadable file."""
     from .engine import AuditOptions, audit_paths, exit_code
     from .formatters import FORMATTERS, RenderContext
     from .rules.packs import PackError
+    from .sources import SOURCES
 
     if format not in FORMATTERS:
         fail(f"unknown format '{format}' (choose from {', '.join(sorted(FORMATTERS))})")
     cfg = resolve_config(paths, config_file, isolated, select, ignore, fail_on, fail_under)
+    source = "arxiv" if online else metadata
+    if source not in SOURCES:
+        fail(f"unknown metadata source '{source}' (choose from {', '.join(SOURCES)})")
+    records, notice = fetch_metadata(paths, source, cache, api_url, quiet)
     try:
-        result = audit_paths(paths, AuditOptions(config=cfg), jobs=jobs)
+        result = audit_paths(paths, AuditOptions(config=cfg, metadata=records), jobs=jobs)
     except PackError as exc:
         fail(str(exc))
+    if notice:
+        result.notices.append(notice)
+        typer.echo(f"audit: {notice}", err=True)
     color = not no_color and "NO_COLOR" not in os.environ and output is None and sys.stdout.isatty()
     ctx = RenderContext(show_suppressed=show_suppressed, color=color, quiet=quiet, tool_version=__version__)
     for e in result.errors:  # one line per unreadable file on stderr, whatever the format
         typer.echo(f"audit: {e.path}: {e.message}", err=True)
     write_output(FORMATTERS[format](result, ctx), output)
     raise typer.Exit(exit_code(result, cfg))
+
+
+def fetch_metadata(paths: List[str], source: str, cache: Optional[Path], api_url: Optional[str], quiet: bool):
+    """Reference records for the cited ids, with a progress bar on stderr while fetching."""
+    from .engine import discover
+    from .sources import load_metadata
+
+    if source == "embedded":
+        return {}, None
+    from .metadata.cache import CacheError
+
+    files, _ = discover(paths)
+    with _progress(quiet, "arXiv metadata") as progress:
+        try:
+            return load_metadata(files, source, cache, api_url, progress=progress)
+        except CacheError as exc:
+            fail(str(exc))
+        except ValueError as exc:
+            fail(f"metadata: {exc}")
+
+
+class _progress:
+    """A rich progress bar on stderr (only on a terminal and when not quiet); yields a (done, total) callback."""
+
+    def __init__(self, quiet: bool, label: str):
+        self.enabled = not quiet and sys.stderr.isatty() and "NO_COLOR" not in os.environ
+        self.label = label
+        self.bar = None
+
+    def __enter__(self):
+        if not self.enabled:
+            return None
+        from rich.progress import Progress
+
+        self.bar = Progress(transient=True, console=_stderr_console())
+        self.bar.start()
+        self.task = self.bar.add_task(self.label, total=None)
+
+        def update(done: int, total: int) -> None:
+            self.bar.update(self.task, completed=done, total=total)
+        return update
+
+    def __exit__(self, *exc):
+        if self.bar is not None:
+            self.bar.stop()
+
+
+def _stderr_console():
+    from rich.console import Console
+    return Console(stderr=True)
+
+
+arxiv_app = typer.Typer(help="arXiv metadata cache.", no_args_is_help=True)
+app.add_typer(arxiv_app, name="arxiv")
+
+
+@arxiv_app.command("sync")
+def arxiv_sync(
+    paths: List[str] = typer.Argument(..., help="Posts or folders whose cited papers to fetch."),
+    cache: Optional[Path] = typer.Option(None, "--cache", help="SQLite metadata cache (default: user cache dir)."),
+    api_url: Optional[str] = typer.Option(None, "--api-url", help="arXiv API endpoint (a mirror or a test server)."),
+    quiet: bool = typer.Option(False, "--quiet", "-q"),
+) -> None:
+    """Fill the metadata cache with the papers the posts cite, without auditing."""
+    from .engine import discover
+    from .sources import cited_ids
+
+    files, errors = discover(paths)
+    for e in errors:
+        typer.echo(f"audit: {e.path}: {e.message}", err=True)
+    records, notice = fetch_metadata(paths, "arxiv", cache, api_url, quiet)
+    wanted = len(cited_ids(files))
+    typer.echo(f"{len(records)} of {wanted} cited papers in the cache" + (f" ({notice})" if notice else ""))
+    raise typer.Exit(2 if errors else 0)
 
 
 @app.command("rules")
