@@ -207,6 +207,55 @@ def arxiv_sync(
     raise typer.Exit(2 if errors else 0)
 
 
+@app.command()
+def fix(
+    paths: List[str] = typer.Argument(..., help="Posts or folders to repair."),
+    select: Optional[List[str]] = typer.Option(None, "--select", help="Repairs to apply: codes, prefixes, "
+                                                                      "categories (e.g. encoding)."),
+    ignore: Optional[List[str]] = typer.Option(None, "--ignore", help="Repairs to skip."),
+    diff: bool = typer.Option(False, "--diff", help="Print a unified diff and write nothing (exit 1 if any)."),
+    backup: bool = typer.Option(False, "--backup", help="Keep the original beside each changed file (.orig)."),
+    config_file: Optional[Path] = typer.Option(None, "--config", help="Use this audit.toml / pyproject.toml."),
+    isolated: bool = typer.Option(False, "--isolated", help="Ignore every configuration file."),
+) -> None:
+    """Apply safe, mechanical repairs and report each one: encoding, missing paper/code links filled from the
+    header, pure chatter lines deleted. Nothing else is touched; writes are atomic."""
+    from .engine import discover
+    from .fix import plan_fixes, write_fix
+
+    cfg = resolve_config(paths, config_file, isolated, select, ignore, None, None)
+    files, errors = discover(paths)
+    for e in errors:
+        typer.echo(f"audit: {e.path}: {e.message}", err=True)
+    changed = 0
+    failed = bool(errors)
+    for f in files:
+        outcome = plan_fixes(str(f), cfg)
+        if outcome.error:
+            typer.echo(f"audit: {f}: {outcome.error}", err=True)
+            failed = failed or outcome.error != "empty file"
+            continue
+        if not outcome.changed:
+            continue
+        changed += 1
+        if diff:
+            sys.stdout.write(outcome.diff())
+            continue
+        try:
+            saved = write_fix(outcome, backup=backup)
+        except OSError as exc:
+            typer.echo(f"audit: {f}: cannot write ({exc.strerror or exc}); left unchanged", err=True)
+            failed = True
+            continue
+        for rule, line, description in outcome.applied:
+            typer.echo(f"{f}:{line}  {rule}  {description}")
+        if saved:
+            typer.echo(f"{f}: original kept as {saved}")
+    verb = "would change" if diff else "changed"
+    typer.echo(f"{changed} file(s) {verb}", err=diff)
+    raise typer.Exit(2 if failed else (1 if diff and changed else 0))
+
+
 @app.command("rules")
 def list_rules(
     format: str = typer.Option("text", "--format", "-f", help="text or json"),

@@ -12,6 +12,7 @@
                                    # token patterns (lists of token dicts), per kind
       lang: zh | en                # tokens only: which blank spaCy pipeline tokenises the text
       unless: [regex, ...]         # optional: skip a match whose line matches one of these
+      fix: delete-line             # optional: `audit fix` deletes the line when it holds nothing but the match
       examples: {bad: [...], good: [...]}
 """
 from __future__ import annotations
@@ -21,11 +22,13 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Iterator
 
-from ..model import Field, Severity
+from ..model import Field, Fix, Severity, plain_text
 from .registry import Examples, Hit, Rule, RuleMeta
 from .scopes import ALL_SCOPES, POST_SCOPES, entry_fields, post_fields
 
 KINDS = ("phrase", "regex", "tokens")
+FIXES = ("delete-line",)
+_LEFTOVER = re.compile(r"[\s\W\d_]+")  # what may stand beside a deletable match: markers, punctuation, numbering
 REQUIRED = ("code", "name", "category", "severity", "message", "scope", "kind", "patterns", "examples")
 
 
@@ -88,10 +91,11 @@ def _token_spans(lang: str, patterns: list, text: str) -> Iterator[tuple[int, in
 
 
 class PatternRule(Rule):
-    def __init__(self, meta: RuleMeta, matcher: _Matcher, unless: list[re.Pattern]):
+    def __init__(self, meta: RuleMeta, matcher: _Matcher, unless: list[re.Pattern], fix: str | None = None):
         super().__init__(meta, self._run)
         self.matcher = matcher
         self.unless = unless
+        self.fix = fix
 
     def match_text(self, text: str) -> list[tuple[int, int]]:
         """Spans of the rule in one text (used on fields, and by the example tests)."""
@@ -108,10 +112,25 @@ class PatternRule(Rule):
     def _run(self, target, ctx) -> Iterator[Hit]:
         fields = post_fields(target, self.meta.scope) if self.meta.level == "post" else \
             entry_fields(target, self.meta.scope)
+        lines = ctx.post.lines if self.fix else None
         for fld in fields:
-            yield from self._hits(fld)
+            yield from self._hits(fld, lines)
 
-    def _hits(self, fld: Field) -> Iterator[Hit]:
+    def _line_fix(self, fld: Field, start: int, end: int, lines: list[str] | None) -> Fix | None:
+        """Delete the whole line when, besides the match, it holds only markup, list markers and punctuation."""
+        if self.fix != "delete-line" or lines is None:
+            return None
+        line_no = fld.position(start)[0]
+        if not 1 <= line_no <= len(lines):
+            return None
+        line = lines[line_no - 1]
+        match = fld.text[start:end]
+        rest = line.replace(match, "", 1) if match in line else None
+        if rest is None or _LEFTOVER.sub("", plain_text(rest)):
+            return None
+        return Fix(line=line_no, old=line, new=None, description=f"deleted chatter line ({self.meta.code})")
+
+    def _hits(self, fld: Field, lines: list[str] | None = None) -> Iterator[Hit]:
         seen_lines: set[int] = set()
         for start, end in self.match_text(fld.text):
             line = fld.position(start)[0]
@@ -120,7 +139,7 @@ class PatternRule(Rule):
             seen_lines.add(line)
             match = fld.text[start:end]
             yield Hit(field=fld, start=start, end=end, message=self.meta.message.replace("{match}", match.strip())
-                      .replace("{match!r}", repr(match.strip())))
+                      .replace("{match!r}", repr(match.strip())), fix=self._line_fix(fld, start, end, lines))
 
 
 def load_pack(path: Path) -> list[PatternRule]:
@@ -181,7 +200,10 @@ def _build(path: Path, item: object) -> PatternRule:
                         examples=examples, source=str(path))
     except ValueError as exc:
         raise PackError(f"{where}: {exc}") from None
-    return PatternRule(meta, matcher, unless)
+    fix = item.get("fix")
+    if fix is not None and fix not in FIXES:
+        raise PackError(f"{where}: fix must be one of {', '.join(FIXES)}")
+    return PatternRule(meta, matcher, unless, fix)
 
 
 def load_packs(folders: list[Path]) -> list[PatternRule]:

@@ -1,0 +1,103 @@
+"""`audit fix`: safe repairs only, atomic, mode-keeping, idempotent; clean posts untouched byte for byte."""
+from __future__ import annotations
+
+import os
+import stat
+
+import pytest
+from typer.testing import CliRunner
+
+from audit.cli import app, normalize_argv
+from audit.rules.examples import build_post
+
+from .conftest import DEV, need_shared
+
+runner = CliRunner()
+
+CP1254_DROPPED = bytes([0x81, 0x8D, 0x8E, 0x8F, 0x90, 0x9D, 0x9E])
+
+
+def corrupt(text: str) -> str:
+    """The damage seen in the wild: UTF-8 read as Windows-1254, undefined bytes dropped, soft hyphens removed."""
+    return text.encode("utf-8").decode("cp1254", errors="ignore").replace("\u00ad", "")
+
+
+def run(*args):
+    return runner.invoke(app, normalize_argv(list(args)))
+
+
+def test_clean_posts_are_left_byte_for_byte(tmp_path):
+    need_shared()
+    for src in sorted(DEV.rglob("*.md"))[:12]:
+        dst = tmp_path / src.name
+        dst.write_bytes(src.read_bytes())
+    before = {p: p.read_bytes() for p in tmp_path.iterdir()}
+    result = run("fix", str(tmp_path), "--select", "encoding")
+    assert result.exit_code == 0, result.output
+    assert {p: p.read_bytes() for p in tmp_path.iterdir()} == before
+
+
+def test_mojibake_repaired_atomically_keeping_mode_and_idempotent(tmp_path):
+    post = tmp_path / "post.md"
+    original = build_post(summary="提出了一种新的说话人头部生成方法，显著提升了唇形同步的效果。",
+                          conclusion="(1) 意义：本文方法在多个数据集上取得了领先的性能。")
+    post.write_text(corrupt(original), encoding="utf-8")
+    os.chmod(post, 0o640)
+    result = run("fix", str(post), "--select", "encoding")
+    assert result.exit_code == 0, result.output
+    assert "ENC001" in result.stdout
+    repaired = post.read_text(encoding="utf-8")
+    assert "提出了一种新的说话人头部生成方法" in repaired
+    assert stat.S_IMODE(post.stat().st_mode) == 0o640
+    assert not [p for p in tmp_path.iterdir() if p.name != "post.md"]  # no temporary files left behind
+    again = post.read_bytes()
+    result = run("fix", str(post))
+    assert result.exit_code == 0 and post.read_bytes() == again
+
+
+def test_diff_writes_nothing_and_exits_one(tmp_path):
+    post = tmp_path / "post.md"
+    post.write_text(corrupt(build_post()), encoding="utf-8")
+    before = post.read_bytes()
+    result = run("fix", str(post), "--diff")
+    assert result.exit_code == 1
+    assert result.stdout.startswith("--- a/") and "+++ b/" in result.stdout
+    assert post.read_bytes() == before
+
+
+def test_backup_keeps_the_original_and_never_overwrites_one(tmp_path):
+    post = tmp_path / "post.md"
+    broken = corrupt(build_post()).encode("utf-8")
+    post.write_bytes(broken)
+    assert run("fix", str(post), "--backup").exit_code == 0
+    assert (tmp_path / "post.md.orig").read_bytes() == broken
+    post.write_bytes(broken)
+    assert run("fix", str(post), "--backup").exit_code == 0
+    assert (tmp_path / "post.md.orig").read_bytes() == broken
+    assert (tmp_path / "post.md.orig.1").read_bytes() == broken
+
+
+def test_ignore_encoding_touches_nothing_else(tmp_path):
+    post = tmp_path / "post.md"
+    post.write_text(corrupt(build_post()), encoding="utf-8")
+    before = post.read_bytes()
+    result = run("fix", str(post), "--ignore", "encoding")
+    assert result.exit_code == 0 and post.read_bytes() == before
+
+
+def test_windows_line_endings_survive(tmp_path):
+    post = tmp_path / "post.md"
+    post.write_bytes(corrupt(build_post()).replace("\n", "\r\n").encode("utf-8"))
+    assert run("fix", str(post)).exit_code == 0
+    data = post.read_bytes()
+    assert b"\r\n" in data and data.count(b"\n") == data.count(b"\r\n")
+
+
+def test_unreadable_files_are_reported_and_others_fixed(tmp_path):
+    (tmp_path / "bin.md").write_bytes(b"\x00\x00abc")
+    good = tmp_path / "post.md"
+    good.write_text(corrupt(build_post()), encoding="utf-8")
+    result = run("fix", str(tmp_path))
+    assert result.exit_code == 2
+    assert "bin.md" in result.stderr and "binary" in result.stderr
+    assert "提出" in good.read_text(encoding="utf-8")
