@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 from types import MappingProxyType
 
 from .model import DIGEST_SECTIONS, EncodingReport, Entry, Field, Post
@@ -76,6 +77,7 @@ _GLOSS = re.compile(r"[（(][^)）]{0,40}[)）]")
 _LABEL_NOISE = re.compile(r"[\s*_`#<>\"'“”‘’\[\]【】]+")
 
 
+@lru_cache(maxsize=4096)
 def classify_label(label: str) -> tuple[str | None, bool]:
     """(section, exact) for a heading label, or (None, False) when it names no digest section."""
     norm = _LABEL_NOISE.sub("", _GLOSS.sub("", label)).lower().strip(".、:：-")
@@ -104,6 +106,7 @@ _LABEL_ALONE = re.compile(r"^(?P<label>[^:：\n]{1,24}?)\s*(?:\*\*|__|</strong>|
 _INLINE_HEAD = re.compile(r"(?:(?<=\s)|(?<=[。；;，,）)]))(?P<n>[1-8])\s*[.．、]\s*(?:\*\*)?(?P<label>[^:：\n\d]{1,16}?)"
                           r"\s*(?:\*\*)?\s*[:：]")
 _MARKERS_ONLY = re.compile(r"(?:\s|<[^>]*>|\d{1,2}\s*[.．、)）]|[-*+•·#]|\*\*|__)*")
+_INLINE_HINT = re.compile(r"[1-8]\s*[.．、]\s*\**[^:：\n\d]{1,16}?[:：]")
 _PIPELINE_ERROR = re.compile(r"^\s*Some Error for \w+.*$", re.I | re.M)
 
 
@@ -150,7 +153,8 @@ def _html_list_numbers(lines: list[str], start: int, end: int) -> dict[int, int]
 
 
 def _find_heads(lines: list[str], start: int, end: int, implicit: bool = True) -> list[Head]:
-    html_numbers = _html_list_numbers(lines, start, end)
+    html_numbers = _html_list_numbers(lines, start, end) if any("<li" in lines[i] or "<LI" in lines[i]
+                                                               for i in range(start, end)) else {}
     heads: list[Head] = []
     seen: set[str] = set()
     last_order = 0
@@ -215,6 +219,8 @@ def _find_heads(lines: list[str], start: int, end: int, implicit: bool = True) -
                 section = implicit
         # Further headings merged onto this line.
         scan_from = heads[-1].content_start if heads and heads[-1].line_index == i else pos
+        if last_order >= len(DIGEST_SECTIONS) or not _INLINE_HINT.search(line, scan_from):
+            continue
         for m in _INLINE_HEAD.finditer(line, scan_from):
             sec, _ = classify_label(m.group("label"))
             if sec is None or sec in seen or ORDER[sec] <= last_order:
