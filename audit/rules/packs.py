@@ -53,6 +53,7 @@ class _Matcher:
     regex: re.Pattern | None = None
     token_patterns: list | None = None
     lang: str = "zh"
+    hint: re.Pattern | None = None  # token rules: a line without one of these words cannot match
 
     def spans(self, text: str) -> Iterator[tuple[int, int]]:
         if self.regex is not None:
@@ -60,13 +61,71 @@ class _Matcher:
                 if m.end() > m.start():
                     yield m.start(), m.end()
             return
-        yield from _token_spans(self.lang, self.token_patterns or [], text)
+        if self.hint is not None and not self.hint.search(text):
+            return  # spaCy is neither imported nor run for texts that cannot match
+        yield from _token_spans(self.lang, self.token_patterns or [], text, self.hint)
+
+
+def _first_words(pattern: list) -> list[str] | None:
+    """Literal words one of which must open a match of a spaCy token pattern, or None if unknown."""
+    words: list[str] = []
+    for token in pattern:
+        if not isinstance(token, dict):
+            return None
+        found = None
+        for key in ("LOWER", "TEXT", "ORTH", "NORM"):
+            value = token.get(key)
+            if isinstance(value, str):
+                found = [value]
+            elif isinstance(value, dict) and isinstance(value.get("IN"), list):
+                found = [str(v) for v in value["IN"]]
+            if found:
+                break
+        if found is None:
+            return None
+        words.extend(found)
+        if token.get("OP") not in ("?", "*"):
+            return words
+    return None
+
+
+def _sequence(pattern: list) -> str | None:
+    """A regular expression that every match of an all-literal token pattern also matches (None otherwise)."""
+    parts: list[str] = []
+    for token in pattern:
+        if not isinstance(token, dict):
+            return None
+        op = token.get("OP")
+        if set(token) <= {"IS_PUNCT", "OP"} and token.get("IS_PUNCT") and op in ("?", "*"):
+            continue  # optional punctuation: the separator below already allows it
+        words = _first_words([{k: v for k, v in token.items() if k != "OP"}])
+        if words is None or op not in (None, "?", "*"):
+            return None
+        alt = "(?:" + "|".join(re.escape(w) for w in sorted(words, key=len, reverse=True)) + ")"
+        parts.append(f"(?:{alt}[\\W_]*)?" if op in ("?", "*") else f"{alt}[\\W_]*")
+    return "(?<!\\w)" + "".join(parts) if parts else None
+
+
+def token_hint(patterns: list) -> re.Pattern | None:
+    """A cheap regex that every match of the token patterns also matches, so that spaCy runs (and is imported)
+    only for texts that may match."""
+    sequences = [_sequence(p) if isinstance(p, list) else None for p in patterns]
+    if all(sequences):
+        return re.compile("|".join(sequences), re.I)
+    words: set[str] = set()
+    for pattern in patterns:
+        first = _first_words(pattern) if isinstance(pattern, list) else None
+        if first is None:
+            return None
+        words.update(first)
+    alternatives = "|".join(re.escape(w) for w in sorted(words, key=len, reverse=True))
+    return re.compile(rf"(?<!\w)(?:{alternatives})(?!\w)", re.I)
 
 
 _NLP: dict[str, object] = {}
 
 
-def _token_spans(lang: str, patterns: list, text: str) -> Iterator[tuple[int, int]]:
+def _token_spans(lang: str, patterns: list, text: str, hint: re.Pattern | None = None) -> Iterator[tuple[int, int]]:
     """spaCy Matcher over a blank pipeline; texts are fed line by line (the zh tokenizer slows on long strings)."""
     import spacy
     from spacy.matcher import Matcher
@@ -82,7 +141,7 @@ def _token_spans(lang: str, patterns: list, text: str) -> Iterator[tuple[int, in
         _NLP[key] = matcher
     offset = 0
     for line in text.split("\n"):
-        if line.strip():
+        if line.strip() and (hint is None or hint.search(line)):
             doc = nlp.make_doc(line)
             for _, s, e in matcher(doc):
                 span = doc[s:e]
@@ -189,7 +248,8 @@ def _build(path: Path, item: object) -> PatternRule:
         elif kind == "regex":
             matcher = _Matcher(kind, re.compile("|".join(f"(?:{p})" for p in patterns), re.I | re.M))
         else:
-            matcher = _Matcher(kind, token_patterns=patterns, lang=item.get("lang", "zh"))
+            matcher = _Matcher(kind, token_patterns=patterns, lang=item.get("lang", "zh"),
+                               hint=token_hint(patterns))
         unless = [re.compile(u, re.I) for u in item.get("unless", []) or []]
     except re.error as exc:
         raise PackError(f"{where}: bad regular expression ({exc})") from None
