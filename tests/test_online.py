@@ -27,7 +27,8 @@ def run(*args):
 
 def write_posts(folder, ids):
     for n, ident in enumerate(ids):
-        (folder / f"p{n:04}.md").write_text(build_post(arxiv_id=ident), encoding="utf-8")
+        urls = f"https://arxiv.org/abs/{ident} , Github: https://github.com/nova-lab/NovaTalk"
+        (folder / f"p{n:04}.md").write_text(build_post(arxiv_id=ident, urls=urls), encoding="utf-8")
 
 
 def test_cited_ids_fetched_in_batches_then_served_from_cache(tmp_path):
