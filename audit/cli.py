@@ -103,25 +103,50 @@ def check(
     online: bool = typer.Option(False, "--online", help="Same as --metadata arxiv: fetch what the cache lacks."),
     cache: Optional[Path] = typer.Option(None, "--cache", help="SQLite metadata cache (default: user cache dir)."),
     api_url: Optional[str] = typer.Option(None, "--api-url", help="arXiv API endpoint (a mirror or a test server)."),
+    report_dir: Optional[Path] = typer.Option(None, "--report-dir", help="Also write index.html, one Markdown "
+                                                                       "report per post and audit.json into DIR."),
+    baseline: Optional[Path] = typer.Option(None, "--baseline", help="Report only findings not recorded in FILE."),
+    write_baseline_file: Optional[Path] = typer.Option(None, "--write-baseline",
+                                                       help="Record every current finding in FILE and exit 0."),
 ) -> None:
     """Audit posts and report findings. Exit 0: clean; 1: findings at or above the fail level; 2: usage error or
     an unreadable file."""
     from .engine import AuditOptions, audit_paths, exit_code
-    from .formatters import FORMATTERS, RenderContext
+    from .formatters import FORMATTERS, NEEDS_POST, RenderContext
     from .rules.packs import PackError
     from .sources import SOURCES
 
     if format not in FORMATTERS:
         fail(f"unknown format '{format}' (choose from {', '.join(sorted(FORMATTERS))})")
+    if baseline is not None and write_baseline_file is not None:
+        fail("--baseline and --write-baseline cannot be combined")
     cfg = resolve_config(paths, config_file, isolated, select, ignore, fail_on, fail_under)
+    known = None
+    if baseline is not None:
+        from .baseline import BaselineError, load_baseline
+        try:
+            known = load_baseline(baseline)  # before auditing: a bad file fails fast
+        except BaselineError as exc:
+            fail(str(exc))
     source = "arxiv" if online else metadata
     if source not in SOURCES:
         fail(f"unknown metadata source '{source}' (choose from {', '.join(SOURCES)})")
     records, notice = fetch_metadata(paths, source, cache, api_url, quiet)
     try:
-        result = audit_paths(paths, AuditOptions(config=cfg, metadata=records), jobs=jobs)
+        keep = format in NEEDS_POST or report_dir is not None
+        result = audit_paths(paths, AuditOptions(config=cfg, metadata=records, keep_post=keep), jobs=jobs)
     except PackError as exc:
         fail(str(exc))
+    if write_baseline_file is not None:
+        from .baseline import BaselineError, write_baseline
+        try:
+            n = write_baseline(result, write_baseline_file)
+        except BaselineError as exc:
+            fail(str(exc))
+        typer.echo(f"audit: recorded {n} findings in {write_baseline_file}", err=True)
+        raise typer.Exit(2 if any(e.fatal for e in result.errors) else 0)
+    if known is not None:
+        result = known.filter(result)
     if notice:
         result.notices.append(notice)
         typer.echo(f"audit: {notice}", err=True)
@@ -129,6 +154,12 @@ def check(
     ctx = RenderContext(show_suppressed=show_suppressed, color=color, quiet=quiet, tool_version=__version__)
     for e in result.errors:  # one line per unreadable file on stderr, whatever the format
         typer.echo(f"audit: {e.path}: {e.message}", err=True)
+    if report_dir is not None:
+        from .reports import write_report_dir
+        try:
+            write_report_dir(result, report_dir, ctx)
+        except OSError as exc:
+            fail(f"{report_dir}: cannot write reports ({exc.strerror or exc})")
     write_output(FORMATTERS[format](result, ctx), output)
     raise typer.Exit(exit_code(result, cfg))
 

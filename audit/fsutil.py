@@ -9,17 +9,19 @@ from pathlib import Path
 
 def atomic_write_bytes(path: Path, data: bytes, keep_mode: bool = True) -> None:
     path = Path(path)
-    mode = None
     if keep_mode and path.exists():
         mode = stat.S_IMODE(path.stat().st_mode)
+    else:  # a new file gets the usual permissions (0666 less the umask), not mkstemp's 0600
+        umask = os.umask(0)
+        os.umask(umask)
+        mode = 0o666 & ~umask
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=str(path.parent or Path(".")))
     try:
         with os.fdopen(fd, "wb") as fh:
             fh.write(data)
             fh.flush()
             os.fsync(fh.fileno())
-        if mode is not None:
-            os.chmod(tmp, mode)
+        os.chmod(tmp, mode)
         os.replace(tmp, path)
     except BaseException:
         try:

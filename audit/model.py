@@ -5,6 +5,7 @@ Everything here is a frozen dataclass; nothing in this module knows about rules 
 """
 from __future__ import annotations
 
+import copyreg
 import re
 from dataclasses import dataclass, field
 from enum import Enum
@@ -23,6 +24,14 @@ DIGEST_SECTIONS: tuple[str, ...] = (
 )
 # Every key of the contract's `sections` map.
 SECTION_KEYS: tuple[str, ...] = ("abstract", "summary", "key_takeaways") + DIGEST_SECTIONS
+
+
+def _mapping_proxy(items: dict) -> MappingProxyType:
+    return MappingProxyType(items)
+
+
+# Entries travel between worker processes; a read-only mapping pickles as the dict it wraps.
+copyreg.pickle(MappingProxyType, lambda m: (_mapping_proxy, (dict(m),)))
 
 
 class Severity(str, Enum):
