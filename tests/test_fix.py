@@ -101,3 +101,25 @@ def test_unreadable_files_are_reported_and_others_fixed(tmp_path):
     assert result.exit_code == 2
     assert "bin.md" in result.stderr and "binary" in result.stderr
     assert "提出" in good.read_text(encoding="utf-8")
+
+
+def test_missing_paper_and_code_links_are_filled_in_place(tmp_path):
+    post = tmp_path / "post.md"
+    post.write_text(build_post(urls="论文链接：待提供；Github代码链接：None"), encoding="utf-8")
+    result = run("fix", str(post), "--select", "missing-link")
+    assert result.exit_code == 0, result.output
+    text = post.read_text(encoding="utf-8")
+    assert "5. Urls: 论文链接：https://arxiv.org/abs/2411.90001；Github代码链接：https://github.com/nova-lab/NovaTalk" in text
+    assert "LNK001" in result.stdout and "LNK002" in result.stdout
+    audit = run(str(post), "--select", "missing-link")
+    assert audit.exit_code == 0, audit.output  # the fix removed what the rule saw
+    before = post.read_bytes()
+    assert run("fix", str(post)).exit_code == 0 and post.read_bytes() == before
+
+
+def test_absence_inside_a_sentence_is_not_rewritten(tmp_path):
+    post = tmp_path / "post.md"
+    post.write_text(build_post(urls="文章摘要和介绍无法提供论文链接，请查阅原文。"), encoding="utf-8")
+    before = post.read_bytes()
+    assert run("fix", str(post), "--select", "LNK001").exit_code == 0
+    assert post.read_bytes() == before

@@ -9,13 +9,14 @@ slots with the header. Word lists live in `rules/data/links.yaml`.
 """
 from __future__ import annotations
 
+import dataclasses
 import re
 import unicodedata
 from dataclasses import dataclass, field
 from urllib.parse import unquote
 
 from ..model import Entry, Field, Severity
-from ..rules.registry import Examples, Hit, entry_rule
+from ..rules.registry import Examples, Hit, entry_rule, replace_span
 
 # ----------------------------------------------------------------------------------------------------------------
 # Word lists (loaded once)
@@ -525,13 +526,32 @@ def paper_link_absent(entry: Entry, ctx):
     if a.urls is not None:
         ev = _paper_absent_evidence(a.urls)
         if ev is not None:
-            yield _absent_hit(a.urls, ev, expected)
+            yield _with_fix(_absent_hit(a.urls, ev, expected), ctx, a.urls, ev, expected,
+                            "filled the paper link from the header's arXiv id")
             return
     for lk in a.others:
         for t in lk.toks:
             if t.slot == "paper" and t.kind in ("absent", "placeholder"):
-                yield _absent_hit(lk, t, expected)
+                yield _with_fix(_absent_hit(lk, t, expected), ctx, lk, t, expected,
+                                "filled the paper link from the header's arXiv id")
                 return
+
+
+_SLOT_LABEL_END = re.compile(r"(?:链接|地址|网址|论文|代码|仓库|link|links|url|urls|paper|github|code|arxiv)\**$", re.I)
+_SLOT_END = set("；;，,。）)、 \t|")
+
+
+def _with_fix(hit: Hit, ctx, lk: Links, t: Tok, url: str, description: str) -> Hit:
+    """Attach the safe repair: the absence word or placeholder itself replaced by the URL (nothing else)."""
+    if t.kind not in ("absent", "placeholder") or not url.startswith("http"):
+        return hit
+    text = lk.field.text
+    before = text[max(0, t.start - 30):t.start].rstrip(" :：（(\t")
+    after = text[t.end:t.end + 1]
+    if not _SLOT_LABEL_END.search(before) or after not in ("", "\n") and after not in _SLOT_END:
+        return hit  # the absence word sits inside a sentence: rewriting it would garble the sentence
+    fix = replace_span(ctx, lk.field, t.start, t.end, url, description)
+    return dataclasses.replace(hit, fix=fix) if fix else hit
 
 
 def _paper_absent_evidence(lk: Links) -> Tok | None:
@@ -645,9 +665,10 @@ def code_link_absent(entry: Entry, ctx):
         end = min(stop if stop >= 0 else len(lk.field.text), end + 40)
     end = _close(lk.field.text, start, end)
     quote = re.sub(r"\s+", " ", lk.field.text[start:end]).strip()
-    yield Hit(field=lk.field, start=start, end=end, severity=severity,
-              message=f"the digest gives no code link ({quote[:60]!r}) although the header gives "
-                      f"{(repos or a.header)[0].raw.rstrip(_TRIM)}")
+    url = (repos or a.header)[0].raw.rstrip(_TRIM)
+    hit = Hit(field=lk.field, start=start, end=end, severity=severity,
+              message=f"the digest gives no code link ({quote[:60]!r}) although the header gives {url}")
+    yield _with_fix(hit, ctx, lk, ev, url, "filled the code link from the abstract/comments")
 
 
 def _code_absent_evidence(lk: Links) -> Tok | None:

@@ -135,3 +135,19 @@ def logic_rules() -> dict[str, Rule]:
     for info in pkgutil.iter_modules(checks.__path__):
         importlib.import_module(f"{checks.__name__}.{info.name}")
     return dict(_LOGIC_RULES)
+
+
+def replace_span(ctx: Context, fld: Field, start: int, end: int, new: str, description: str) -> Fix | None:
+    """A whole-line fix replacing `fld.text[start:end]` by `new`, when the span lies on one line of the post."""
+    text = fld.text[start:end]
+    if not text or "\n" in text:
+        return None
+    line, column = fld.position(start)
+    lines = ctx.post.lines
+    if not 1 <= line <= len(lines):
+        return None
+    old = lines[line - 1]
+    if old[column - 1: column - 1 + len(text)] != text:
+        return None
+    return Fix(line=line, old=old, new=old[: column - 1] + new + old[column - 1 + len(text):],
+               description=description)
