@@ -18,6 +18,8 @@ from .engine import AuditOptions, audit_post
 from .fsutil import atomic_write_bytes
 from .parse import parse_post
 
+MAX_PASSES = 4
+
 
 @dataclass
 class FixOutcome:
@@ -59,23 +61,31 @@ def plan_fixes(path: str, config: Config) -> FixOutcome:
         lines = repaired.split("\n")
         for line, _, _, confidence in enc.repaired_lines:
             out.applied.append(("ENC001", line, f"repaired mojibake (confidence {confidence:.2f})"))
-    post = parse_post(repaired, path, enc)
-    result = audit_post(post, AuditOptions(config=config))
-    fixes = sorted(((f.rule, f.fix) for f in result.all_findings() if f.fix is not None),
-                   key=lambda rf: rf[1].line)
-    touched: set[int] = set()
-    deleted: set[int] = set()
-    for rule, fx in fixes:
-        idx = fx.line - 1
-        if fx.line in touched or not 0 <= idx < len(lines) or lines[idx] != fx.old:
-            out.skipped.append((rule, fx.line, fx.description))
-            continue
-        touched.add(fx.line)
-        if fx.new is None:
-            deleted.add(idx)
-        else:
-            lines[idx] = fx.new
-        out.applied.append((rule, fx.line, fx.description))
+    text_now = repaired
+    for _ in range(MAX_PASSES):  # fixes on one line are applied one per pass, re-auditing in between
+        post = parse_post(text_now, path, enc)
+        result = audit_post(post, AuditOptions(config=config))
+        fixes = sorted(((f.rule, f.fix) for f in result.all_findings() if f.fix is not None),
+                       key=lambda rf: rf[1].line)
+        touched: set[int] = set()
+        deleted: set[int] = set()
+        for rule, fx in fixes:
+            idx = fx.line - 1
+            if fx.line in touched or not 0 <= idx < len(lines) or lines[idx] != fx.old:
+                continue
+            touched.add(fx.line)
+            if fx.new is None:
+                deleted.add(idx)
+            else:
+                lines[idx] = fx.new
+            out.applied.append((rule, fx.line, fx.description))
+        if not touched:
+            break
+        lines = [line for i, line in enumerate(lines) if i not in deleted]
+        text_now = "\n".join(lines)
+        if text_now.split("\n") != lines:
+            break
+    deleted = set()
     kept = [line for i, line in enumerate(lines) if i not in deleted]
     out.fixed = newline.join(kept)
     if out.fixed == normalised.replace("\n", newline):
