@@ -123,3 +123,16 @@ def test_absence_inside_a_sentence_is_not_rewritten(tmp_path):
     before = post.read_bytes()
     assert run("fix", str(post), "--select", "LNK001").exit_code == 0
     assert post.read_bytes() == before
+
+
+def test_pure_chatter_lines_are_deleted_and_nothing_else(tmp_path):
+    post = tmp_path / "post.md"
+    conclusion = "(1) 意义：提升了表现力。\n希望这个总结符合您的要求！\n(2) 创新点：扩散模型；希望未来能扩展到全身。"
+    post.write_text(build_post(conclusion=conclusion), encoding="utf-8")
+    before = post.read_text(encoding="utf-8")
+    result = run("fix", str(post), "--select", "chatter")
+    assert result.exit_code == 0, result.output
+    after = post.read_text(encoding="utf-8")
+    assert "希望这个总结符合您的要求" not in after
+    assert after == before.replace("希望这个总结符合您的要求！\n", "")
+    assert "希望未来能扩展到全身" in after  # an ordinary sentence with 希望 stays
