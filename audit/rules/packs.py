@@ -54,8 +54,25 @@ class _Matcher:
     token_patterns: list | None = None
     lang: str = "zh"
     hint: re.Pattern | None = None  # token rules: a line without one of these words cannot match
+    regexes: tuple[re.Pattern, ...] = ()  # regex rules: compiled one by one, so each keeps re's prefix search
+    phrases: tuple[str, ...] = ()         # phrase rules: lower-cased literals found with str.find
 
     def spans(self, text: str) -> Iterator[tuple[int, int]]:
+        if self.phrases:
+            lowered = text.lower()
+            if len(lowered) == len(text):
+                found = set()
+                for phrase in self.phrases:
+                    at = lowered.find(phrase)
+                    while at >= 0:
+                        found.add((at, at + len(phrase)))
+                        at = lowered.find(phrase, at + 1)
+                yield from _outermost(found)
+                return
+        if self.regexes:
+            found = {(m.start(), m.end()) for rx in self.regexes for m in rx.finditer(text) if m.end() > m.start()}
+            yield from _outermost(found)
+            return
         if self.regex is not None:
             for m in self.regex.finditer(text):
                 if m.end() > m.start():
@@ -64,6 +81,16 @@ class _Matcher:
         if self.hint is not None and not self.hint.search(text):
             return  # spaCy is neither imported nor run for texts that cannot match
         yield from _token_spans(self.lang, self.token_patterns or [], text, self.hint)
+
+
+def _outermost(spans: set[tuple[int, int]]) -> list[tuple[int, int]]:
+    """Spans in text order, leaving out those inside an earlier, longer one (as one alternation would)."""
+    out: list[tuple[int, int]] = []
+    for start, end in sorted(spans, key=lambda se: (se[0], -se[1])):
+        if out and start < out[-1][1]:
+            continue
+        out.append((start, end))
+    return out
 
 
 def _first_words(pattern: list) -> list[str] | None:
@@ -243,10 +270,11 @@ def _build(path: Path, item: object) -> PatternRule:
         raise PackError(f"{where}: patterns must be a non-empty list")
     try:
         if kind == "phrase":
-            matcher = _Matcher(kind, re.compile("|".join(re.escape(str(p)) for p in
-                                                         sorted(patterns, key=len, reverse=True)), re.I))
+            ordered = sorted((str(p) for p in patterns), key=len, reverse=True)
+            matcher = _Matcher(kind, re.compile("|".join(re.escape(p) for p in ordered), re.I),
+                               phrases=tuple(p.lower() for p in ordered))
         elif kind == "regex":
-            matcher = _Matcher(kind, re.compile("|".join(f"(?:{p})" for p in patterns), re.I | re.M))
+            matcher = _Matcher(kind, regexes=tuple(re.compile(str(p), re.I | re.M) for p in patterns))
         else:
             matcher = _Matcher(kind, token_patterns=patterns, lang=item.get("lang", "zh"),
                                hint=token_hint(patterns))
