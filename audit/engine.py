@@ -201,7 +201,8 @@ def _matches(selectors: set[str], f: Finding) -> bool:
 class AuditOptions:
     config: Config = Config()
     metadata: Mapping[str, object] = field(default_factory=dict)   # arxiv_id -> ArxivRecord
-    keep_post: bool = False
+    keep_post: bool = False       # keep the parsed post on each report (HTML reports show its lines)
+    keep_skeleton: bool = False   # keep a small skeleton of it (for cross-post checks)
 
 
 def _finding(rule: Rule, hit: Hit, config: Config, paper: int | None) -> Finding:
@@ -221,11 +222,15 @@ def _finding(rule: Rule, hit: Hit, config: Config, paper: int | None) -> Finding
 
 
 def audit_text(text: str, path: str, options: AuditOptions, encoding=None) -> PostReport:
+    return _parse_and_audit(text, path, options, encoding)[1]
+
+
+def _parse_and_audit(text: str, path: str, options: AuditOptions, encoding=None) -> tuple[Post, PostReport]:
     from .model import EncodingReport
 
     text, report = repair(text, encoding or EncodingReport())
     post = parse_post(text, path, report)
-    return audit_post(post, options)
+    return post, audit_post(post, options)
 
 
 def audit_post(post: Post, options: AuditOptions) -> PostReport:
@@ -284,6 +289,20 @@ def audit_post(post: Post, options: AuditOptions) -> PostReport:
                       post=post if options.keep_post else None)
 
 
+def _skeleton(post: Post) -> Post:
+    """What a cross-post check needs of a post, small enough to keep for every file of a large run: the entries'
+    ids, headers and affiliation/urls sections, and the lines that hold comments (for suppressions)."""
+    from dataclasses import replace
+    from types import MappingProxyType
+
+    lines = [line if "<!--" in line else "" for line in post.lines]
+    entries = tuple(replace(e, summary=None, key_takeaways=None, digest=None, digest_preamble=None, screenshots=None,
+                            text=None, sections=MappingProxyType({k: v for k, v in e.sections.items()
+                                                                  if k in ("affiliation", "urls")}))
+                    for e in post.entries)
+    return replace(post, text="\n".join(lines), entries=entries, preamble=None)
+
+
 def audit_file(path: str, options: AuditOptions) -> "PostReport | FileError":
     try:
         data = Path(path).read_bytes()
@@ -296,13 +315,16 @@ def audit_file(path: str, options: AuditOptions) -> "PostReport | FileError":
     except UnreadableFile as exc:
         return FileError(path, str(exc))
     try:
-        result = audit_text(text, path, options, report)
+        post, result = _parse_and_audit(text, path, options, report)
     except Exception as exc:  # the parser and engine must never take the whole run down
         if os.environ.get("AUDIT_DEBUG"):
             raise
         return FileError(path, f"internal error while auditing: {type(exc).__name__}: {exc}")
     if not result.papers:
         return FileError(path, "no paper entries found (no [PDF](…arxiv.org/abs/…) links)", fatal=False)
+    if options.keep_skeleton and result.post is None:
+        from dataclasses import replace
+        result = replace(result, post=_skeleton(post))
     return result
 
 
@@ -315,7 +337,13 @@ def audit_paths(paths: Iterable[str], options: AuditOptions, jobs: int | None = 
     """Audit files and folders; results keep the input order. `progress(done, total)` is called as files finish."""
     files, errors = discover(paths)
     result = RunResult(errors=list(errors))
-    all_rules(options.config.extend_rules)  # load (and validate) rule packs once before forking
+    rules = selected_rules(options.config)  # load (and validate) rule packs once before forking
+    if len(files) > 1 and any(r.meta.category == "affiliation-mismatch" for r in rules):
+        # workers inherit the gazetteer instead of each building it; the cross-post pass needs it here too
+        Context(post=None, options={"extra_gazetteers": options.config.gazetteers}).gazetteer
+        from dataclasses import replace
+        if not options.keep_post:
+            options = replace(options, keep_skeleton=True)
     jobs = jobs or os.cpu_count() or 1
     tasks = [(str(f), options) for f in files]
     if jobs <= 1 or len(tasks) < 4:
@@ -337,7 +365,41 @@ def audit_paths(paths: Iterable[str], options: AuditOptions, jobs: int | None = 
             result.errors.append(out)
         else:
             result.posts.append(out)
+    if options.keep_skeleton or options.keep_post:
+        result.posts = _add_cross_post_findings(result.posts, options)
+    if not options.keep_post:
+        from dataclasses import replace
+        result.posts = [replace(p, post=None) if p.post is not None else p for p in result.posts]
     return result
+
+
+def _add_cross_post_findings(posts: list[PostReport], options: AuditOptions) -> list[PostReport]:
+    """Checks that compare posts with each other (the same paper credited to unrelated institutions)."""
+    from dataclasses import replace
+
+    from .checks.affiliation import cross_post_findings
+
+    extra = cross_post_findings(posts, options.config)
+    if not extra:
+        return posts
+    out = []
+    for report in posts:
+        found = extra.get(report.path)
+        if not found:
+            out.append(report)
+            continue
+        papers = []
+        for paper in report.papers:
+            mine = [f for f in found if f.paper == paper.index]
+            if mine:
+                findings = tuple(sorted(paper.findings + tuple(mine), key=lambda f: (f.line, -f.severity.rank, f.rule)))
+                paper = replace(paper, findings=findings, score=scoring.paper_score(findings))
+            papers.append(paper)
+        stray = [f for f in found if f.paper not in {p.index for p in papers}]
+        findings = tuple(sorted(report.findings + tuple(stray), key=lambda f: (f.line, f.rule)))
+        out.append(replace(report, papers=tuple(papers), findings=findings,
+                           score=scoring.post_score([p.score for p in papers], findings)))
+    return out
 
 
 def exit_code(result: RunResult, config: Config) -> int:

@@ -85,18 +85,20 @@ class Context:
     @property
     def gazetteer(self):
         from ..gazetteer import AffiliationGazetteer
-        return _cached("gazetteer", lambda: AffiliationGazetteer.load(self.options.get("extra_gazetteers", ())))
+        extra = tuple(self.options.get("extra_gazetteers", ()))
+        return _cached(("gazetteer", extra), lambda: AffiliationGazetteer.load(extra))
 
     @property
     def topics(self):
         from ..gazetteer import TopicTerms
-        return _cached("topics", lambda: TopicTerms.load(self.options.get("extra_topics", ())))
+        extra = tuple(self.options.get("extra_topics", ()))
+        return _cached(("topics", extra), lambda: TopicTerms.load(extra))
 
 
-_CACHE: dict[str, object] = {}
+_CACHE: dict[object, object] = {}
 
 
-def _cached(key: str, make: Callable[[], object]) -> object:
+def _cached(key: object, make: Callable[[], object]) -> object:
     if key not in _CACHE:
         _CACHE[key] = make()
     return _CACHE[key]
