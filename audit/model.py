@@ -9,6 +9,7 @@ import copyreg
 import re
 from dataclasses import dataclass, field
 from enum import Enum
+from functools import cached_property
 from types import MappingProxyType
 from typing import Mapping
 
@@ -84,14 +85,14 @@ class Field:
     def heading_line(self) -> int:
         return self.label_line or self.line
 
-    @property
+    @cached_property
     def plain(self) -> str:
         return plain_text(self.text)
 
     @property
     def present(self) -> bool:
         """True when the field holds something besides markup, whitespace and punctuation."""
-        return not _EMPTY.fullmatch(plain_text(self.text))
+        return not _EMPTY.fullmatch(self.plain)
 
     def position(self, offset: int) -> tuple[int, int]:
         """(line, column) of a character offset into `text`."""
@@ -180,7 +181,7 @@ class Post:
     encoding: EncodingReport = EncodingReport()
     problems: tuple[tuple[int, str], ...] = ()  # (line, message): what the parser could not make sense of
 
-    @property
+    @cached_property
     def lines(self) -> list[str]:
         return self.text.split("\n")
 

@@ -67,11 +67,18 @@ class _Matcher:
                     while at >= 0:
                         found.add((at, at + len(phrase)))
                         at = lowered.find(phrase, at + 1)
-                yield from _outermost(found)
+                if found:
+                    yield from _outermost(found)
                 return
+        if len(self.regexes) == 1:
+            for m in self.regexes[0].finditer(text):
+                if m.end() > m.start():
+                    yield m.start(), m.end()
+            return
         if self.regexes:
             found = {(m.start(), m.end()) for rx in self.regexes for m in rx.finditer(text) if m.end() > m.start()}
-            yield from _outermost(found)
+            if found:
+                yield from _outermost(found)
             return
         if self.regex is not None:
             for m in self.regex.finditer(text):

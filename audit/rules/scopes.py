@@ -1,6 +1,8 @@
 """Scope names used by rules, and the fields of an entry (or post) each one covers."""
 from __future__ import annotations
 
+from functools import lru_cache
+
 from ..model import DIGEST_SECTIONS, Entry, Field, Post
 
 GROUPS: dict[str, tuple[str, ...]] = {
@@ -14,6 +16,7 @@ POST_SCOPES = frozenset(("front_matter", "preamble", "heading"))
 ALL_SCOPES = ENTRY_SCOPES | POST_SCOPES
 
 
+@lru_cache(maxsize=256)
 def expand(scope: tuple[str, ...]) -> tuple[str, ...]:
     out: list[str] = []
     for name in scope:
