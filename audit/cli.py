@@ -134,7 +134,9 @@ def check(
     records, notice = fetch_metadata(paths, source, cache, api_url, quiet)
     try:
         keep = format in NEEDS_POST or report_dir is not None
-        result = audit_paths(paths, AuditOptions(config=cfg, metadata=records, keep_post=keep), jobs=jobs)
+        with _progress(quiet, "auditing") as progress:
+            result = audit_paths(paths, AuditOptions(config=cfg, metadata=records, keep_post=keep), jobs=jobs,
+                                 progress=progress)
     except PackError as exc:
         fail(str(exc))
     if write_baseline_file is not None:
@@ -184,23 +186,31 @@ def fetch_metadata(paths: List[str], source: str, cache: Optional[Path], api_url
 
 
 class _progress:
-    """A rich progress bar on stderr (only on a terminal and when not quiet); yields a (done, total) callback."""
+    """A rich progress bar on stderr, shown only on a terminal, when not quiet, and once the work has taken more
+    than `after` seconds (short runs print nothing); yields a (done, total) callback."""
 
-    def __init__(self, quiet: bool, label: str):
-        self.enabled = not quiet and sys.stderr.isatty() and "NO_COLOR" not in os.environ
+    def __init__(self, quiet: bool, label: str, after: float = 1.0):
+        self.enabled = not quiet and sys.stderr.isatty()
         self.label = label
+        self.after = after
         self.bar = None
 
     def __enter__(self):
         if not self.enabled:
             return None
-        from rich.progress import Progress
+        import time
 
-        self.bar = Progress(transient=True, console=_stderr_console())
-        self.bar.start()
-        self.task = self.bar.add_task(self.label, total=None)
+        started = time.monotonic()
 
         def update(done: int, total: int) -> None:
+            if self.bar is None:
+                if time.monotonic() - started < self.after or done >= total:
+                    return
+                from rich.progress import Progress
+
+                self.bar = Progress(transient=True, console=_stderr_console())
+                self.bar.start()
+                self.task = self.bar.add_task(self.label, total=total)
             self.bar.update(self.task, completed=done, total=total)
         return update
 
@@ -211,7 +221,7 @@ class _progress:
 
 def _stderr_console():
     from rich.console import Console
-    return Console(stderr=True)
+    return Console(stderr=True, no_color="NO_COLOR" in os.environ)
 
 
 arxiv_app = typer.Typer(help="arXiv metadata cache.", no_args_is_help=True)
