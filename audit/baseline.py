@@ -45,21 +45,12 @@ def _rel_path(post_path: str, base: Path) -> str:
     return PurePath(rel.replace("\\", "/")).as_posix()
 
 
-def _paper(post: PostReport, f: Finding) -> str:
-    if f.paper is None:
-        return "post"
-    for p in post.papers:
-        if p.index == f.paper:
-            return p.arxiv_id or f"#{p.index}"
-    return f"#{f.paper}"
-
-
 def _keys(post: PostReport, base: Path) -> list[tuple[Key, Finding]]:
     path = _rel_path(post.path, base)
     out = []
     for f in list(post.findings) + [f for p in post.papers for f in p.findings]:
         if not f.suppressed:
-            out.append(((f.rule, path, _paper(post, f), normalise_excerpt(f.excerpt)), f))
+            out.append(((f.rule, path, post.paper_key(f), normalise_excerpt(f.excerpt)), f))
     return out
 
 

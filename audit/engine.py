@@ -68,6 +68,15 @@ class PostReport:
             out.extend(p.findings)
         return [f for f in out if include_suppressed or not f.suppressed]
 
+    def paper_key(self, f: Finding) -> str:
+        """A stable name for the paper a finding belongs to: its arXiv id, else its position; "post" if none."""
+        if f.paper is None:
+            return "post"
+        for p in self.papers:
+            if p.index == f.paper:
+                return p.arxiv_id or f"#{p.index}"
+        return f"#{f.paper}"
+
     def counts(self) -> dict[str, int]:
         counts = {"error": 0, "warning": 0, "info": 0}
         for f in self.all_findings():

@@ -27,6 +27,7 @@ from typing import Mapping
 
 from ..model import Entry, Severity
 from ..rules.registry import Examples, Hit, entry_rule
+from .metadata import calendar_day
 
 # ---------------------------------------------------------------------------------------------------------------
 # Records
@@ -239,23 +240,12 @@ def withdrawn(entry: Entry, ctx):
               message=f"arXiv marks {record.versioned_id} as withdrawn{note}")
 
 
-_DATE = re.compile(r"(\d{4})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})")
 
 
 def post_day(post) -> _dt.date | None:
     """The day in the front matter's `date` (2024-09-27 19:15:35, 2024/9/27…)."""
     value = (post.front_matter or {}).get("date") if post is not None else None
-    if isinstance(value, _dt.datetime):
-        return value.date()
-    if isinstance(value, _dt.date):
-        return value
-    m = _DATE.search(str(value or post.date or "")) if post is not None else None
-    if not m:
-        return None
-    try:
-        return _dt.date(int(m.group(1)), int(m.group(2)), int(m.group(3)))
-    except ValueError:
-        return None
+    return calendar_day(value if value is not None else (post.date if post is not None else None))
 
 
 @entry_rule("ARX005", name="published-after-post", category="metadata", severity="error",

@@ -22,7 +22,7 @@ _IMG_TAG = re.compile(r"<img\b[^>]*?\bsrc\s*=\s*[\"']?([^\"'\s>]+)", re.I)
 _MD_IMAGE = re.compile(r"!\[[^\]\n]*\]\(\s*<?([^)\s>]+)")
 
 
-def _day(value: object) -> _dt.date | None:
+def calendar_day(value: object) -> _dt.date | None:
     """The calendar day of a front-matter value or heading text (2024-09-27, 2024/9/27, 2024年9月27日)."""
     if isinstance(value, _dt.datetime):
         return value.date()
@@ -68,19 +68,19 @@ def date_mismatch(post: Post, ctx):
     """The front matter's `date`, the `# <date> 更新` heading and the description's "Update in <date>" name the
     same day. A heading from another day usually means the body was pasted from another post (or the post was
     re-published without regenerating it). Dates may be written 2024-09-27 or 2024/9/27; only the day is compared."""
-    date = _day(post.front_matter.get("date"))
+    date = calendar_day(post.front_matter.get("date"))
     if date is None:
         return
     if post.heading is not None:
         m = _DATE.search(post.heading.text)
-        day = _day(post.heading.text)
+        day = calendar_day(post.heading.text)
         if day is not None and day != date:
             yield Hit(field=post.heading, start=m.start(), end=m.end(),
                       message=f"the heading says {day.isoformat()} but the front matter dates the post "
                               f"{date.isoformat()}")
     description = post.front_matter.get("description")
     m = _UPDATE_IN.search(str(description)) if description else None
-    day = _day(m.group(1)) if m else None
+    day = calendar_day(m.group(1)) if m else None
     if day is not None and day != date:
         yield _fm_hit(post, "description",
                       f"the description says \"Update in {day.isoformat()}\" but the front matter dates the post "

@@ -15,44 +15,17 @@ class RenderContext:
     tool_version: str = ""
 
 
-def _text(result, ctx):
-    from .text import render
-    return render(result, ctx)
-
-
-def _json(result, ctx):
-    from .json import render
-    return render(result, ctx)
-
-
-def _sarif(result, ctx):
-    from .sarif import render
-    return render(result, ctx)
-
-
-def _github(result, ctx):
-    from .github import render
-    return render(result, ctx)
-
-
-def _junit(result, ctx):
-    from .junit import render
-    return render(result, ctx)
-
-
-def _markdown(result, ctx):
-    from .markdown import render
-    return render(result, ctx)
-
-
-def _html(result, ctx):
-    from .html import render
-    return render(result, ctx)
+def _lazy(module: str) -> Callable[[RunResult, RenderContext], str]:
+    """A formatter imported only when chosen (keeps start-up fast)."""
+    def render(result: RunResult, ctx: RenderContext) -> str:
+        from importlib import import_module
+        return import_module(f"{__name__}.{module}").render(result, ctx)
+    return render
 
 
 FORMATTERS: dict[str, Callable[[RunResult, RenderContext], str]] = {
-    "text": _text, "json": _json, "sarif": _sarif, "github": _github, "junit": _junit, "markdown": _markdown,
-    "html": _html}
+    name: _lazy(name) for name in ("text", "json", "sarif", "github", "junit", "markdown", "html")
+}
 # Formats that show the post's own lines when the engine keeps the posts (AuditOptions(keep_post=True)).
 NEEDS_POST = frozenset({"html"})
 

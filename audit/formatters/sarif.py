@@ -74,15 +74,6 @@ def normalise_excerpt(text: str) -> str:
     return text[:-1].rstrip() if text.endswith("…") else text
 
 
-def paper_key(post: PostReport, f: Finding) -> str:
-    if f.paper is None:
-        return "post"
-    for p in post.papers:
-        if p.index == f.paper:
-            return p.arxiv_id or f"#{p.index}"
-    return f"#{f.paper}"
-
-
 def fingerprint(rule: str, path: str, paper: str, excerpt: str, occurrence: int) -> str:
     """Stable across line moves: rule, posix path, paper, normalised excerpt, and which identical one this is."""
     key = "\x1f".join((rule, path, paper, normalise_excerpt(excerpt)))
@@ -164,7 +155,7 @@ def document(result: RunResult, ctx) -> dict:
                 extra[f.rule] = {"id": f.rule, "shortDescription": {"text": f.message or f.rule},
                                  "defaultConfiguration": {"level": LEVEL[f.severity.value]},
                                  "properties": {"tags": [f.category], "category": f.category}}
-            paper = paper_key(post, f)
+            paper = post.paper_key(f)
             key = (f.rule, paper, normalise_excerpt(f.excerpt))
             seen[key] += 1
             res = {"ruleId": f.rule, "ruleIndex": None, "level": LEVEL[f.severity.value],
