@@ -1,0 +1,116 @@
+"""Benchmark the mojibake recovery (audit.mojibake) on clean posts corrupted on purpose.
+
+Each clean post is damaged the way seed 000 was — its UTF-8 bytes decoded with a legacy code page, undefined bytes
+ignored, soft hyphens removed — then recovered and compared line by line with the original. Per code page it prints
+the lines with non-ASCII text, how many the recovery restores exactly, how many `ftfy.fix_encoding` alone restores,
+the share of non-ASCII characters restored, how often the code page was detected, and the time per MB.
+
+    python benchmarks/encoding_recovery.py                      # ../shared/seeds and ../shared/corpus/dev
+    python benchmarks/encoding_recovery.py posts/ --codecs cp1254,cp1252,cp1250 --limit 20
+
+Seed 000 is skipped (it is the damaged one; there is no original to compare with). Posts are read in place.
+"""
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from audit import mojibake  # noqa: E402
+
+DEFAULT_PATHS = (ROOT.parent / "shared" / "seeds", ROOT.parent / "shared" / "corpus" / "dev")
+SUFFIXES = {".md", ".txt", ".markdown"}
+
+
+def corrupt(text: str, codec: str, strip_soft_hyphens: bool = True) -> str:
+    broken = text.encode("utf-8").decode(codec, errors="ignore")
+    return broken.replace("\u00ad", "") if strip_soft_hyphens else broken
+
+
+def collect(paths: list[Path]) -> list[Path]:
+    found: list[Path] = []
+    for path in paths:
+        if path.is_dir():
+            found.extend(p for p in sorted(path.rglob("*")) if p.is_file() and p.suffix in SUFFIXES)
+        elif path.is_file():
+            found.append(path)
+        else:
+            print(f"warning: {path} not found", file=sys.stderr)
+    return [p for p in found if not p.name.startswith("000_")]
+
+
+def compare(original: str, repaired: str) -> tuple[int, int, int, int]:
+    """(lines with non-ASCII text, restored exactly, non-ASCII characters, restored characters)."""
+    lines = exact = chars = good = 0
+    for want, got in zip(original.split("\n"), repaired.split("\n")):
+        if want.isascii():
+            continue
+        lines += 1
+        exact += want == got
+        chars += sum(1 for ch in want if ch >= "\x80")
+        if len(want) == len(got):
+            good += sum(1 for a, b in zip(want, got) if a >= "\x80" and a == b)
+    return lines, exact, chars, good
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("paths", nargs="*", type=Path, help="folders or files of clean posts")
+    parser.add_argument("--codecs", default="cp1254,cp1252", help="comma-separated code pages (default: %(default)s)")
+    parser.add_argument("--keep-soft-hyphens", action="store_true", help="do not strip U+00AD after decoding")
+    parser.add_argument("--limit", type=int, default=0, help="use only the first N posts")
+    parser.add_argument("--worst", type=int, default=0, help="show the N least confident wrong lines per code page")
+    args = parser.parse_args(argv)
+
+    posts = collect(args.paths or list(DEFAULT_PATHS))
+    if args.limit:
+        posts = posts[:args.limit]
+    if not posts:
+        print("no posts found", file=sys.stderr)
+        return 1
+    texts = [(p, p.read_text(encoding="utf-8")) for p in posts]
+    size_mb = sum(len(t.encode("utf-8")) for _, t in texts) / 1e6
+
+    started = time.perf_counter()
+    mojibake._model()
+    build = time.perf_counter() - started
+    print(f"{len(texts)} posts, {size_mb:.2f} MB of clean text; language model built in {build:.2f} s")
+    header = (f"{'codec':<8} {'lines':>7} {'exact':>7} {'exact %':>8} {'ftfy':>6} {'ftfy %':>7} {'chars %':>8} "
+              f"{'codec ok':>9} {'s/MB':>6}")
+    print(header)
+    import ftfy
+
+    for codec in [c.strip() for c in args.codecs.split(",") if c.strip()]:
+        lines = exact = chars = good = baseline = detected = 0
+        seconds = 0.0
+        broken_mb = 0.0
+        wrong: list[tuple[float, str, int, str, str]] = []
+        for path, original in texts:
+            broken = corrupt(original, codec, strip_soft_hyphens=not args.keep_soft_hyphens)
+            broken_mb += len(broken.encode("utf-8")) / 1e6
+            t0 = time.perf_counter()
+            result = mojibake.recover(broken)
+            seconds += time.perf_counter() - t0
+            detected += result.codec == codec
+            n, e, c, g = compare(original, result.text)
+            lines, exact, chars, good = lines + n, exact + e, chars + c, good + g
+            baseline += compare(original, "\n".join(ftfy.fix_encoding(x) for x in broken.split("\n")))[1]
+            if args.worst:
+                want_lines = original.split("\n")
+                for r in result.lines:
+                    if want_lines[r.line - 1] != r.repaired:
+                        wrong.append((r.confidence, path.name, r.line, want_lines[r.line - 1], r.repaired))
+        print(f"{codec:<8} {lines:>7} {exact:>7} {100 * exact / max(1, lines):>7.2f}% {baseline:>6} "
+              f"{100 * baseline / max(1, lines):>6.2f}% {100 * good / max(1, chars):>7.3f}% "
+              f"{detected:>4}/{len(texts):<4} {seconds / max(broken_mb, 1e-9):>6.2f}")
+        for confidence, name, line, want, got in sorted(wrong)[:args.worst]:
+            print(f"    {confidence:.3f} {name}:{line}\n      want {want[:100]}\n      got  {got[:100]}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
