@@ -6,6 +6,7 @@ with the original. The hand-written cases use sentences written for this file.
 """
 from __future__ import annotations
 
+import os
 import re
 import subprocess
 import sys
@@ -206,3 +207,20 @@ def test_seed_000_is_repaired() -> None:
     assert all(0.0 <= r.confidence <= 1.0 for r in result.lines)
     # Nothing left undecoded: every repaired line is valid Chinese/markdown, no code-page letters in CJK runs.
     assert not re.search(r"[\u4e00-\u9fff][åæçèéä][\u0080-\u00bf€‚ƒ„…†‡ˆ‰Š‹ŒŽ‘’“”•–—˜™š›œžŸ]", result.text)
+
+
+def test_model_cache_is_written_reused_and_survives_corruption(tmp_path, monkeypatch):
+    import audit.mojibake as mj
+
+    monkeypatch.setenv("AUDIT_CACHE_DIR", str(tmp_path))
+    path = mj._model_cache_path()
+    assert path is not None and path.startswith(str(tmp_path))
+    built = mj._cached_model()
+    assert os.path.exists(path)
+    reused = mj._cached_model()
+    assert reused.words == built.words
+    with open(path, "wb") as fh:
+        fh.write(b"not a pickle")
+    rebuilt = mj._cached_model()  # a broken cache file is ignored, and rewritten
+    assert rebuilt.words == built.words
+    assert mj._cached_model().words == built.words
