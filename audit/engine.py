@@ -304,7 +304,9 @@ def _skeleton(post: Post) -> Post:
     from dataclasses import replace
     from types import MappingProxyType
 
-    lines = [line if "<!--" in line else "" for line in post.lines]
+    # comment lines kept as they are; other lines reduced to "." (or "" when blank), so suppressions that look
+    # for "the next non-blank line" still land where they would in the full post
+    lines = [line if "<!--" in line else ("." if line.strip() else "") for line in post.lines]
     entries = tuple(replace(e, summary=None, key_takeaways=None, digest=None, digest_preamble=None, screenshots=None,
                             text=None, sections=MappingProxyType({k: v for k, v in e.sections.items()
                                                                   if k in ("affiliation", "urls")}))

@@ -183,3 +183,22 @@ def test_seeds_contract():
     mojibake = doc["posts"][0]
     assert any(f["category"] == "encoding" for f in mojibake["findings"])
     assert all(any(f["category"] == "encoding" for f in p["findings"]) for p in mojibake["papers"])
+
+
+def test_parallel_runs_match_single_process_runs_exactly(tmp_path):
+    """Workers hand spaCy work and cross-post checks to the parent: results must not depend on --jobs."""
+    chatter = ("Sure! Here is the summary of the paper:\n\n1. Title: NovaTalk\n2. Authors: Lena Park, Tomas Weber, "
+               "Yusuf Demir\n3. Affiliation: 首尔国立大学\n4. Keywords: 扩散\n5. Urls: https://arxiv.org/abs/2411.90001 , "
+               "Github: https://github.com/nova-lab/NovaTalk\n6. Summary: (1) 背景。\n7. Methods: (1) 方法。\n"
+               "8. Conclusion: (1) 意义。")
+    for n in range(6):
+        post = build_post(digest=chatter) if n % 2 else build_post()
+        if n == 3:
+            post = post.replace("Sure! Here is", "<!-- audit: ignore[CHT009] -->\nSure! Here is")
+        (tmp_path / f"p{n}.md").write_text(post, encoding="utf-8")
+    one = json.loads(run(str(tmp_path), "--format", "json", "-j", "1", "--show-suppressed").stdout)
+    two = json.loads(run(str(tmp_path), "--format", "json", "-j", "2", "--show-suppressed").stdout)
+    assert one == two
+    rules = [[f["rule"] for p in post["papers"] for f in p["findings"]] for post in one["posts"]]
+    assert "CHT009" in rules[1] and "CHT009" not in rules[0]
+    assert [p["papers"][0]["suppressed"] for p in one["posts"]][3] >= 1
