@@ -26,7 +26,7 @@ from typing import TYPE_CHECKING, Iterable, Mapping
 
 from ..model import Entry, Field, Finding, Post, Severity, excerpt
 from ..rules.examples import build_post
-from ..rules.registry import Examples, Hit, entry_rule, post_rule
+from ..rules.registry import Examples, Hit, entry_rule, per_entry, post_rule
 
 if TYPE_CHECKING:  # pragma: no cover
     from ..engine import PostReport
@@ -191,19 +191,12 @@ def affiliation_ids(entry: Entry, gazetteer: "AffiliationGazetteer") -> frozense
     return c.ids if c is not None else frozenset()
 
 
-_CACHE: dict = {"post": None, "entries": {}}
-
-
 def _claim(entry: Entry, ctx) -> Claim | None:
-    post = getattr(ctx, "post", None)
-    if _CACHE["post"] is not post or post is None:
-        _CACHE["post"], _CACHE["entries"] = post, {}
-    key = (entry.index, entry.line)
-    if key not in _CACHE["entries"]:
-        field = entry.sections.get("affiliation")
+    def make(e: Entry) -> Claim | None:
+        field = e.sections.get("affiliation")
         # The gazetteer loads on first use only: an entry without an Affiliation section never pays for it.
-        _CACHE["entries"][key] = claim(entry, ctx.gazetteer) if field is not None and field.present else None
-    return _CACHE["entries"][key]
+        return claim(e, ctx.gazetteer) if field is not None and field.present else None
+    return per_entry("affiliation:claim", entry, make)
 
 
 # ---------------------------------------------------------------------------------------------------------------
@@ -289,10 +282,7 @@ def _pair_problems(entry: Entry, ctx) -> tuple[Claim | None, list[PairProblem]]:
     c = _claim(entry, ctx)
     if c is None:
         return None, []
-    slot = ("pairs", entry.index, entry.line)
-    if slot not in _CACHE["entries"]:
-        _CACHE["entries"][slot] = pair_problems(c, ctx.gazetteer)
-    return c, _CACHE["entries"][slot]
+    return c, per_entry("affiliation:pairs", entry, lambda e: pair_problems(c, ctx.gazetteer))
 
 
 @entry_rule("AFF001", name="bilingual-name-mismatch", category=CATEGORY, severity="error",

@@ -27,7 +27,7 @@ from functools import cached_property, lru_cache
 from typing import Iterator
 
 from ..model import Entry, Field, Severity
-from ..rules.registry import Examples, Hit, entry_rule
+from ..rules.registry import Examples, Hit, entry_rule, per_entry
 
 INF = math.inf
 
@@ -833,18 +833,8 @@ class _Facts:
         return (f for f in self.generated if f.name not in skip)
 
 
-_FACTS: dict[int, tuple[Entry, _Facts]] = {}
-
-
 def _facts(entry: Entry) -> _Facts:
-    got = _FACTS.get(id(entry))
-    if got is not None and got[0] is entry:
-        return got[1]
-    if len(_FACTS) > 512:
-        _FACTS.clear()
-    f = _Facts(entry)
-    _FACTS[id(entry)] = (entry, f)
-    return f
+    return per_entry("facts", entry, _Facts)
 
 
 # ---------------------------------------------------------------------------------------------------------------

@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 from ..model import Entry, Field, Severity
-from ..rules.registry import Examples, Hit, entry_rule
+from ..rules.registry import Examples, Hit, entry_rule, per_entry
 
 # ---------------------------------------------------------------------------------------------------------------
 # Word lists (rules/data/identity.yaml)
@@ -373,18 +373,9 @@ def _quote(names: list[str], limit: int = 4) -> str:
     return shown + (f" and {len(names) - limit} more" if len(names) > limit else "")
 
 
-# One analysis per entry, shared by the AUT rules (the engine runs rule after rule over the entries of a post).
-_CACHE: dict = {"post": None, "entries": {}}
-
-
 def _cached(ctx, key: str, entry: Entry, make):
-    post = getattr(ctx, "post", None)
-    if _CACHE["post"] is not post or post is None:
-        _CACHE["post"], _CACHE["entries"] = post, {}
-    slot = (key, entry.index, entry.line)
-    if slot not in _CACHE["entries"]:
-        _CACHE["entries"][slot] = make(entry)
-    return _CACHE["entries"][slot]
+    """One analysis per entry, shared by the AUT/TTL rules."""
+    return per_entry(f"identity:{key}", entry, make)
 
 
 @dataclass

@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from urllib.parse import unquote
 
 from ..model import Entry, Field, Severity
-from ..rules.registry import Examples, Hit, entry_rule, replace_span
+from ..rules.registry import Examples, Hit, entry_rule, per_entry, replace_span
 
 # ----------------------------------------------------------------------------------------------------------------
 # Word lists (loaded once)
@@ -429,18 +429,8 @@ class Analysis:
         return ([self.urls] if self.urls else []) + self.others
 
 
-_CACHE: dict[int, tuple[Entry, Analysis]] = {}
-
-
 def analyse(entry: Entry) -> Analysis:
-    hit = _CACHE.get(id(entry))
-    if hit is not None and hit[0] is entry:
-        return hit[1]
-    if len(_CACHE) > 4096:
-        _CACHE.clear()
-    a = _analyse(entry)
-    _CACHE[id(entry)] = (entry, a)
-    return a
+    return per_entry("links", entry, _analyse)
 
 
 # A line outside the Urls section is read as a link line only if it holds one of these (a cheap pre-filter).

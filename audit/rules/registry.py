@@ -153,3 +153,20 @@ def replace_span(ctx: Context, fld: Field, start: int, end: int, new: str, descr
         return None
     return Fix(line=line, old=old, new=old[: column - 1] + new + old[column - 1 + len(text):],
                description=description)
+
+
+_MEMO: dict[tuple[str, int], tuple[object, object]] = {}
+
+
+def per_entry(key: str, entry: Entry, make: Callable[[Entry], object]) -> object:
+    """One analysis of an entry shared by the rules of a family (`make(entry)` runs once per entry and key).
+    The cache holds the entry itself, so an id is never reused while its value is cached."""
+    slot = (key, id(entry))
+    got = _MEMO.get(slot)
+    if got is not None and got[0] is entry:
+        return got[1]
+    if len(_MEMO) > 8192:
+        _MEMO.clear()
+    value = make(entry)
+    _MEMO[slot] = (entry, value)
+    return value
