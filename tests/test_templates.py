@@ -213,7 +213,7 @@ CASES = [
     ("CHT008", "I hope this summary meets your requirements.", True),
     ("CHT008", "Hope this helps!", True),
     ("CHT008", "Here's the summary you asked for.", True),
-    ("CHT008", "Please refer to relevant websites for more information.", True),
+    ("CHT008", "Please refer to relevant websites for details.", True),
     ("CHT008", "Some Error for method", False),
     ("CHT008", "We hope this dataset benefits the community.", False),
     # CHT009 spaCy tokens rule (English, digest preamble)
