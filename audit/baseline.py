@@ -17,11 +17,10 @@ from __future__ import annotations
 import json
 import os
 from collections import Counter
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from pathlib import Path, PurePath
 
-from . import score as scoring
-from .engine import PaperReport, PostReport, RunResult
+from .engine import PostReport, RunResult, rescored
 from .formatters.sarif import normalise_excerpt
 from .fsutil import atomic_write_text
 from .model import Finding
@@ -102,14 +101,8 @@ class Baseline:
 
 
 def _without(post: PostReport, drop: set[int]) -> PostReport:
-    papers = []
-    for p in post.papers:
-        kept = tuple(f for f in p.findings if id(f) not in drop)
-        papers.append(p if len(kept) == len(p.findings) else
-                      replace(p, findings=kept, score=scoring.paper_score(kept)))
-    own = tuple(f for f in post.findings if id(f) not in drop)
-    score = scoring.post_score([p.score for p in papers], own)
-    return replace(post, findings=own, papers=tuple(papers), score=score)
+    return rescored(post, {p.index: tuple(f for f in p.findings if id(f) not in drop) for p in post.papers},
+                    tuple(f for f in post.findings if id(f) not in drop))
 
 
 def load_baseline(path: Path) -> Baseline:

@@ -8,7 +8,7 @@ import os
 import re
 import traceback
 from concurrent.futures import ProcessPoolExecutor
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Iterable, Iterator, Mapping
 
@@ -202,6 +202,39 @@ def _matches(selectors: set[str], f: Finding) -> bool:
                for s in selectors)
 
 
+def mark_suppressed(post: Post, findings: Iterable[Finding]) -> list[Finding]:
+    """The findings, those that a suppression comment of the post covers marked `suppressed`."""
+    by_line, by_entry = _suppressions(post)
+    out = []
+    for f in findings:
+        sel = set(by_line.get(f.line, set()))
+        if f.paper is not None:
+            sel |= by_entry.get(f.paper, set())
+        out.append(replace(f, suppressed=True) if sel and _matches(sel, f) else f)
+    return out
+
+
+def _paper_order(f: Finding) -> tuple:
+    return f.line, -f.severity.rank, f.rule
+
+
+def _post_order(f: Finding) -> tuple:
+    return f.line, f.rule
+
+
+def rescored(report: "PostReport", paper_findings: Mapping[int, Iterable[Finding]],
+             post_findings: Iterable[Finding]) -> "PostReport":
+    """The report with other findings (per paper index, and post-level), sorted and scored as `audit_post` does."""
+    papers = []
+    for paper in report.papers:
+        findings = tuple(sorted(paper_findings.get(paper.index, paper.findings), key=_paper_order))
+        papers.append(paper if findings == paper.findings else
+                      replace(paper, findings=findings, score=scoring.paper_score(findings)))
+    own = tuple(sorted(post_findings, key=_post_order))
+    return replace(report, papers=tuple(papers), findings=own,
+                   score=scoring.post_score([p.score for p in papers], own))
+
+
 # ---------------------------------------------------------------------------------------------------------------
 # Auditing one file
 
@@ -271,27 +304,20 @@ def audit_post(post: Post, options: AuditOptions) -> PostReport:
             for entry in post.entries:
                 per_paper[entry.index].extend(run(rule, entry, entry.index))
 
-    by_line, by_entry = _suppressions(post)
-
-    def mark(f: Finding) -> Finding:
-        sel = set(by_line.get(f.line, set()))
-        if f.paper is not None:
-            sel |= by_entry.get(f.paper, set())
-        if sel and _matches(sel, f):
-            from dataclasses import replace
-            return replace(f, suppressed=True)
-        return f
-
+    # one pass over the post's suppression comments for all findings, then back to their papers
+    order = [e.index for e in post.entries]
+    marked = iter(mark_suppressed(post, [f for i in order for f in per_paper[i]] + post_findings))
+    per_paper = {i: [next(marked) for _ in per_paper[i]] for i in order}
+    post_findings = list(marked)
     papers = []
     for entry in post.entries:
-        findings = sorted((mark(f) for f in per_paper[entry.index]),
-                          key=lambda f: (f.line, -f.severity.rank, f.rule))
+        findings = sorted(per_paper[entry.index], key=_paper_order)
         title = entry.title.plain.strip() if entry.title else ""
         papers.append(PaperReport(
             index=entry.index, arxiv_id=entry.arxiv_id, version=entry.version, title=re.sub(r"\s+", " ", title),
             line=entry.line, sections={k: entry.has(k) for k in SECTION_KEYS}, findings=tuple(findings),
             score=scoring.paper_score(findings)))
-    post_findings = sorted((mark(f) for f in post_findings), key=lambda f: (f.line, f.rule))
+    post_findings = sorted(post_findings, key=_post_order)
     return PostReport(path=post.path, title=post.title, date=post.date, topic=post.topic,
                       findings=tuple(post_findings), papers=tuple(papers),
                       score=scoring.post_score([p.score for p in papers], post_findings), notes=tuple(notes),
@@ -301,7 +327,6 @@ def audit_post(post: Post, options: AuditOptions) -> PostReport:
 def _skeleton(post: Post) -> Post:
     """What a cross-post check needs of a post, small enough to keep for every file of a large run: the entries'
     ids, headers and affiliation/urls sections, and the lines that hold comments (for suppressions)."""
-    from dataclasses import replace
     from types import MappingProxyType
 
     # comment lines kept as they are; other lines reduced to "." (or "" when blank), so suppressions that look
@@ -334,7 +359,6 @@ def audit_file(path: str, options: AuditOptions) -> "PostReport | FileError":
     if not result.papers:
         return FileError(path, "no paper entries found (no [PDF](…arxiv.org/abs/…) links)", fatal=False)
     if options.keep_skeleton and result.post is None:
-        from dataclasses import replace
         result = replace(result, post=_skeleton(post))
     return result
 
@@ -352,7 +376,6 @@ def audit_paths(paths: Iterable[str], options: AuditOptions, jobs: int | None = 
     if len(files) > 1 and any(r.meta.category == "affiliation-mismatch" for r in rules):
         # workers inherit the gazetteer instead of each building it; the cross-post pass needs it here too
         Context(post=None, options={"extra_gazetteers": options.config.gazetteers}).gazetteer
-        from dataclasses import replace
         if not options.keep_post:
             options = replace(options, keep_skeleton=True)
     jobs = jobs or os.cpu_count() or 1
@@ -379,37 +402,24 @@ def audit_paths(paths: Iterable[str], options: AuditOptions, jobs: int | None = 
     if options.keep_skeleton or options.keep_post:
         result.posts = _add_cross_post_findings(result.posts, options)
     if not options.keep_post:
-        from dataclasses import replace
         result.posts = [replace(p, post=None) if p.post is not None else p for p in result.posts]
     return result
 
 
 def _add_cross_post_findings(posts: list[PostReport], options: AuditOptions) -> list[PostReport]:
     """Checks that compare posts with each other (the same paper credited to unrelated institutions)."""
-    from dataclasses import replace
-
     from .checks.affiliation import cross_post_findings
 
     extra = cross_post_findings(posts, options.config)
-    if not extra:
-        return posts
     out = []
     for report in posts:
         found = extra.get(report.path)
         if not found:
             out.append(report)
             continue
-        papers = []
-        for paper in report.papers:
-            mine = [f for f in found if f.paper == paper.index]
-            if mine:
-                findings = tuple(sorted(paper.findings + tuple(mine), key=lambda f: (f.line, -f.severity.rank, f.rule)))
-                paper = replace(paper, findings=findings, score=scoring.paper_score(findings))
-            papers.append(paper)
-        stray = [f for f in found if f.paper not in {p.index for p in papers}]
-        findings = tuple(sorted(report.findings + tuple(stray), key=lambda f: (f.line, f.rule)))
-        out.append(replace(report, papers=tuple(papers), findings=findings,
-                           score=scoring.post_score([p.score for p in papers], findings)))
+        indexes = {p.index for p in report.papers}
+        papers = {p.index: p.findings + tuple(f for f in found if f.paper == p.index) for p in report.papers}
+        out.append(rescored(report, papers, report.findings + tuple(f for f in found if f.paper not in indexes)))
     return out
 
 

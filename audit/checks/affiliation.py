@@ -604,17 +604,11 @@ def _gazetteer(config) -> "AffiliationGazetteer":
     return Context(post=None, options={"extra_gazetteers": extra}).gazetteer  # type: ignore[arg-type]
 
 
-def _mark_suppressed(found: Mapping[str, list[Finding]], posts: Mapping[str, Post]) -> None:
-    from dataclasses import replace
-
-    from ..engine import _matches, _suppressions
+def _mark_suppressed(found: dict[str, list[Finding]], posts: Mapping[str, Post]) -> None:
+    from ..engine import mark_suppressed
 
     for path, findings in found.items():
-        by_line, by_entry = _suppressions(posts[path])
-        for k, f in enumerate(findings):
-            sel = set(by_line.get(f.line, set())) | by_entry.get(f.paper or 0, set())
-            if sel and _matches(sel, f):
-                findings[k] = replace(f, suppressed=True)
+        found[path] = mark_suppressed(posts[path], findings)
 
 
 __all__ = ["Claim", "Evidence", "academic", "affiliation_ids", "bracket_pairs", "claim", "cross_post_findings",
