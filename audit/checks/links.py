@@ -762,6 +762,16 @@ def placeholder_address(entry: Entry, ctx):
             yield Hit(field=lk.field, start=t.start, end=t.end, message=f"the {role} {_quote(lk, t)} {why}")
 
 
+def _compared_urls(entry: Entry):
+    """(links, token, kind, header URL) for every real URL the digest gives, compared with the header's URLs."""
+    a = analyse(entry)
+    if not a.header:
+        return
+    for lk, t in _given_urls(a):
+        if not is_fake(t.url):
+            yield (lk, t, *compare(t.url, a.header))
+
+
 @entry_rule("LNK104", name="code-url-near-miss", category="bad-link", severity="error",
             message="a code or project URL is a near miss of the one in the abstract",
             examples=Examples(
@@ -780,13 +790,7 @@ def code_url_near_miss(entry: Entry, ctx):
     hyphen in the host, a changed letter or word in the path. Such a link usually leads nowhere. Case, http vs
     https, `www.`, a trailing slash, and a URL that is a prefix or an extension of the header's are accepted;
     a completely different URL cannot be checked and is not reported."""
-    a = analyse(entry)
-    if not a.header:
-        return
-    for lk, t in _given_urls(a):
-        if is_fake(t.url):
-            continue
-        kind, h = compare(t.url, a.header)
+    for lk, t, kind, h in _compared_urls(entry):
         if kind == "near":
             yield Hit(field=lk.field, start=t.start, end=t.end,
                       message=f"{_quote(lk, t)} is a near miss of {h.raw.rstrip(_TRIM)} given in the header")
@@ -802,13 +806,7 @@ def code_url_near_miss(entry: Entry, ctx):
 def github_pages_swap(entry: Entry, ctx):
     """The abstract gives `owner.github.io/…` (a project page) and the digest gives `github.com/owner/…` (a
     repository), or the reverse. The guessed address may not exist; the digest should repeat the header's URL."""
-    a = analyse(entry)
-    if not a.header:
-        return
-    for lk, t in _given_urls(a):
-        if is_fake(t.url):
-            continue
-        kind, h = compare(t.url, a.header)
+    for lk, t, kind, h in _compared_urls(entry):
         if kind == "swap":
             yield Hit(field=lk.field, start=t.start, end=t.end,
                       message=f"{_quote(lk, t)} is not the URL the header gives ({h.raw.rstrip(_TRIM)})")
