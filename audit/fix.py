@@ -25,7 +25,6 @@ MAX_PASSES = 4
 class FixOutcome:
     path: str
     applied: list[tuple[str, int, str]] = field(default_factory=list)   # (rule, line, description)
-    skipped: list[tuple[str, int, str]] = field(default_factory=list)   # fixes whose line had changed or collided
     original: str = ""
     fixed: str = ""
     error: str | None = None
@@ -85,9 +84,7 @@ def plan_fixes(path: str, config: Config) -> FixOutcome:
         text_now = "\n".join(lines)
         if text_now.split("\n") != lines:
             break
-    deleted = set()
-    kept = [line for i, line in enumerate(lines) if i not in deleted]
-    out.fixed = newline.join(kept)
+    out.fixed = newline.join(lines)
     if out.fixed == normalised.replace("\n", newline):
         out.fixed = text  # nothing changed: keep the original byte for byte
     return out
