@@ -54,6 +54,7 @@ class _Matcher:
     token_patterns: list | None = None
     lang: str = "zh"
     hint: re.Pattern | None = None  # token rules: a line without one of these words cannot match
+    sure: tuple[re.Pattern, ...] = ()  # token rules: spellings spaCy's Matcher surely matches (`sure_regexes`)
     regexes: tuple[re.Pattern, ...] = ()  # regex rules: compiled one by one, so each keeps re's prefix search
     phrases: tuple[str, ...] = ()         # phrase rules: lower-cased literals found with str.find
 
@@ -87,7 +88,7 @@ class _Matcher:
             return
         if self.hint is not None and not self.hint.search(text):
             return  # spaCy is neither imported nor run for texts that cannot match
-        yield from _token_spans(self.lang, self.token_patterns or [], text, self.hint)
+        yield from _token_spans(self.lang, self.token_patterns or [], text, self.hint, self.sure)
 
 
 def _outermost(spans: set[tuple[int, int]]) -> list[tuple[int, int]]:
@@ -156,11 +157,76 @@ def token_hint(patterns: list) -> re.Pattern | None:
     return re.compile(rf"(?<!\w)(?:{alternatives})(?!\w)", re.I)
 
 
+# Where a word of an English token pattern may start and end for spaCy's blank English tokenizer to make it a token
+# of its own: after whitespace or the start of the line; before whitespace or the end, possibly after a run of
+# punctuation that the tokenizer splits off as suffixes ("this.", "know.)", "this…").
+_SURE_START = r"(?<!\S)"
+_SURE_END = r"(?=[,.!?;:…—。，！？)\]\"”’]*(?:\s|$))"
+_SURE_WORD = re.compile(r"[a-z]+")
+
+
+def sure_regexes(patterns: list, lang: str) -> tuple[re.Pattern, ...]:
+    """Regexes, one per English token pattern, for the plainest spellings of its literal words (LOWER / IN):
+    words joined by single spaces, where the pattern allows optional punctuation one , . ! ? ; or : right after the
+    word before the space. Every match of one is also a match of spaCy's Matcher, with the same span, so a line
+    where they settle the first match needs no spaCy at all. Alternatives they cannot spell exactly (contractions
+    like "'ll", which spaCy's exceptions split) are left to spaCy; a pattern with other kinds of tokens gives no
+    regex. The tests compare this path with spaCy on every line of the real posts and on generated text."""
+    if lang != "en":
+        return ()
+    out = []
+    for pattern in patterns:
+        if not isinstance(pattern, list) or not pattern:
+            continue
+        parts: list[str] = []
+        optional_punct = False
+        for n, token in enumerate(pattern):
+            if not isinstance(token, dict):
+                break
+            if token == {"IS_PUNCT": True, "OP": "?"} and 0 < n < len(pattern) - 1 and not optional_punct:
+                optional_punct = True
+                continue
+            if set(token) != {"LOWER"}:
+                break
+            value = token["LOWER"]
+            words = [value] if isinstance(value, str) else \
+                value.get("IN") if isinstance(value, dict) and set(value) == {"IN"} else None
+            words = [w for w in words or () if isinstance(w, str) and _SURE_WORD.fullmatch(w)]
+            if not words:
+                break
+            if parts:
+                parts.append("[,.!?;:]? " if optional_punct else " ")
+            optional_punct = False
+            parts.append("(?:" + "|".join(sorted(words, key=len, reverse=True)) + ")")
+        else:
+            out.append(re.compile(_SURE_START + "".join(parts) + _SURE_END, re.I | re.A))
+    return tuple(out)
+
+
 _NLP: dict[str, object] = {}
 
 
-def _token_spans(lang: str, patterns: list, text: str, hint: re.Pattern | None = None) -> Iterator[tuple[int, int]]:
-    """spaCy Matcher over a blank pipeline; texts are fed line by line (the zh tokenizer slows on long strings)."""
+def _token_spans(lang: str, patterns: list, text: str, hint: re.Pattern | None = None,
+                 sure: tuple[re.Pattern, ...] = ()) -> Iterator[tuple[int, int]]:
+    """Spans of token patterns, line by line (spaCy's zh tokenizer slows down on long strings): the first match of
+    each line (earliest, then longest), which is all a rule reports, then the others.
+
+    A line where the hint finds nothing cannot match. A line where a `sure` regex matches at the hint's first
+    position is settled without spaCy. Every other line goes through spaCy's Matcher over a blank pipeline, which
+    is imported only then.
+    """
+    offset = 0
+    for line in text.split("\n"):
+        first = hint.search(line) if hint is not None else None
+        if first is not None or (hint is None and line.strip()):
+            ends = [m.end() for rx in sure for m in (rx.match(line, first.start()),) if m] if first else []
+            spans = [(first.start(), max(ends))] if ends else _spacy_spans(lang, patterns, line)
+            for s, e in spans:
+                yield offset + s, offset + e
+        offset += len(line) + 1
+
+
+def _spacy_spans(lang: str, patterns: list, line: str) -> list[tuple[int, int]]:
     import spacy
     from spacy.matcher import Matcher
 
@@ -173,14 +239,8 @@ def _token_spans(lang: str, patterns: list, text: str, hint: re.Pattern | None =
         matcher = Matcher(nlp.vocab)
         matcher.add("R", patterns)
         _NLP[key] = matcher
-    offset = 0
-    for line in text.split("\n"):
-        if line.strip() and (hint is None or hint.search(line)):
-            doc = nlp.make_doc(line)
-            for _, s, e in matcher(doc):
-                span = doc[s:e]
-                yield offset + span.start_char, offset + span.end_char
-        offset += len(line) + 1
+    doc = nlp.make_doc(line)
+    return sorted(((doc[s:e].start_char, doc[s:e].end_char) for _, s, e in matcher(doc)), key=lambda se: (se[0], -se[1]))
 
 
 class PatternRule(Rule):
@@ -236,13 +296,17 @@ class PatternRule(Rule):
 
 
 def load_pack(path: Path) -> list[PatternRule]:
-    import yaml
+    from ..datafiles import load_yaml
 
     try:
-        doc = yaml.load(path.read_text(encoding="utf-8"), Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
+        doc = load_yaml(path)
     except (OSError, UnicodeDecodeError) as exc:
         raise PackError(f"{path}: cannot read rule pack ({exc})") from None
-    except yaml.YAMLError as exc:
+    except Exception as exc:
+        import yaml  # only a file that was not parsed before can fail to parse
+
+        if not isinstance(exc, yaml.YAMLError):
+            raise
         mark = getattr(exc, "problem_mark", None)
         raise PackError(f"{path}:{mark.line + 1 if mark else 1}: invalid YAML ({getattr(exc, 'problem', exc)})") \
             from None
@@ -283,8 +347,9 @@ def _build(path: Path, item: object) -> PatternRule:
         elif kind == "regex":
             matcher = _Matcher(kind, regexes=tuple(re.compile(str(p), re.I | re.M) for p in patterns))
         else:
-            matcher = _Matcher(kind, token_patterns=patterns, lang=item.get("lang", "zh"),
-                               hint=token_hint(patterns))
+            lang = item.get("lang", "zh")
+            matcher = _Matcher(kind, token_patterns=patterns, lang=lang, hint=token_hint(patterns),
+                               sure=sure_regexes(patterns, lang))
         unless = [re.compile(u, re.I) for u in item.get("unless", []) or []]
     except re.error as exc:
         raise PackError(f"{where}: bad regular expression ({exc})") from None
