@@ -19,10 +19,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Iterable, Iterator, Mapping, Sequence
 
-import yaml
-
-# The C loader is a safe loader too, and four times faster on the gazetteer.
-_YamlLoader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+from .datafiles import load_yaml
 
 INSTITUTIONS_FILE = "institutions.yaml"
 TOPICS_FILE = "topics.yaml"
@@ -148,29 +145,41 @@ def _atoms(name: str) -> list[str]:
     return atoms
 
 
-def _trie_regex(names: Iterable[str], word: str, end_extra: str = "") -> re.Pattern[str] | None:
-    """One regex matching any of ``names`` (already folded/lowered), longest alternative first.
+def _trie_regexes(names: Iterable[str], word: str, end_extra: str = "") -> list[re.Pattern[str]]:
+    """Regexes that together match any of ``names`` (already folded/lowered), longest alternative first.
 
     ``word`` is the character class of "word" characters for boundaries (``a-z0-9`` or ``A-Za-z0-9``).
-    A name starting/ending with a Latin letter or digit must not touch another one.
+    A name starting/ending with a Latin letter or digit must not touch another one. Names that end in such a
+    character share one trie with the end boundary written once after it (backtracking tries the shorter names
+    when it fails, as a boundary at each name's end would); the others get a trie of their own. Written at
+    every name's end, the boundary made the pattern four times as long and as slow to compile.
     """
-    trie: dict = {}
+    bounded: list[str] = []
+    unbounded: list[str] = []
     for name in names:
         name = name.strip()
-        if not name:
-            continue
-        node = trie
-        for atom in _atoms(name):
-            node = node.setdefault(atom, {})
-        node[_END] = _is_word(name.rstrip(".)'")[-1:] or " ")  # "Inc." ends in a word: no "Incorporated"
-    if not trie:
-        return None
+        if name:
+            # "Inc." ends in a word: no "Incorporated"
+            (bounded if _is_word(name.rstrip(".)'")[-1:] or " ") else unbounded).append(name)
     end_boundary = rf"(?![{word}]{end_extra}){_NOT_A_DATASET}"
+    out = []
+    for group, tail in ((bounded, end_boundary), (unbounded, "")):
+        trie: dict = {}
+        for name in group:
+            node = trie
+            for atom in _atoms(name):
+                node = node.setdefault(atom, {})
+            node[_END] = True
+        if trie:
+            out.append(re.compile("(?:" + _trie_branches(trie, word) + ")" + tail))
+    return out
 
+
+def _trie_branches(trie: dict, word: str) -> str:
     def emit(node: dict) -> str:
         alts = [atom + emit(child) for atom, child in node.items() if atom is not _END]
         if _END in node:
-            alts.append(end_boundary if node[_END] else "")
+            alts.append("")
         if len(alts) == 1:
             return alts[0]
         return "(?:" + "|".join(alts) + ")"
@@ -185,7 +194,7 @@ def _trie_regex(names: Iterable[str], word: str, end_extra: str = "") -> re.Patt
             branches.append(atom + emit(child))
         else:
             branches.append(rf"(?:(?<![{word}])|(?![{word}]))" + atom + emit(child))
-    return re.compile("|".join(branches))
+    return "|".join(branches)
 
 
 # --------------------------------------------------------------------------------------------------------------
@@ -270,8 +279,7 @@ def _as_tuple(value: object, where: str) -> tuple[str, ...]:
 
 
 def _read_yaml(path: Path) -> dict:
-    with open(path, encoding="utf-8") as fh:
-        data = yaml.load(fh, Loader=_YamlLoader)
+    data = load_yaml(path)
     if data is None:
         return {}
     if isinstance(data, list):  # a bare list of entries is accepted in user files
@@ -367,17 +375,11 @@ class AffiliationGazetteer:
         # Two regexes: one for names starting with a Latin letter or digit, one for the others.  Mixed in one
         # pattern, the regex engine loses its first-character skip and runs four times slower.
         unique = sorted(set(name_patterns))
-        self._name_res = [
-            rx
-            for rx in (
-                _trie_regex([n for n in unique if n[:1].isascii()], "a-z0-9"),
-                _trie_regex([n for n in unique if not n[:1].isascii()], "a-z0-9"),
-            )
-            if rx is not None
-        ]
+        self._name_res = _trie_regexes([n for n in unique if n[:1].isascii()], "a-z0-9") + \
+            _trie_regexes([n for n in unique if not n[:1].isascii()], "a-z0-9")
         # "Meta-learning" and "ZJU-MoCap" are no mention of Meta or ZJU: an abbreviation must not run on into a
         # hyphenated word (the hyphenated forms that are names, "CUHK-SZ", are aliases of their own).
-        self._alias_re = _trie_regex(sorted(set(alias_patterns)), "A-Za-z0-9", "|-[A-Za-z]")
+        self._alias_res = _trie_regexes(sorted(set(alias_patterns)), "A-Za-z0-9", "|-[A-Za-z]")
         self._labels: list[str] | None = None
         self._label_ids: list[str] | None = None
 
@@ -557,8 +559,8 @@ class AffiliationGazetteer:
                     inner = name_re.match(lowered, k)
                     if inner is not None and inner.end() > m.end():
                         self._add_name(found, inner)
-        if self._alias_re is not None:
-            for m in self._alias_re.finditer(folded):
+        for alias_re in self._alias_res:
+            for m in alias_re.finditer(folded):
                 if m.end() > m.start():
                     ids = self._alias_ids.get(_key(m.group(), keep_case=True))
                     if ids:
@@ -687,8 +689,7 @@ class TopicTerms:
         files = [rules_dir() / TOPICS_FILE, *(Path(p) for p in extra_files)]
         topics: list[Topic] = []
         for path in files:
-            with open(path, encoding="utf-8") as fh:
-                data = yaml.load(fh, Loader=_YamlLoader) or {}
+            data = load_yaml(path) or {}
             topics.extend(parse_topics(data, str(path)))
         return cls(topics)
 
