@@ -342,12 +342,10 @@ class _Lexicon:
 
 @lru_cache(maxsize=1)
 def _lex() -> _Lexicon:
-    import yaml
-
+    from ..datafiles import load_yaml
     from ..rules.packs import rules_dir
 
-    with open(rules_dir() / "data" / "facts.yaml", encoding="utf-8") as fh:
-        return _Lexicon(yaml.load(fh, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader)))
+    return _Lexicon(load_yaml(rules_dir() / "data" / "facts.yaml"))
 
 
 def _venue_key(v: str) -> str:

@@ -27,12 +27,11 @@ from ..rules.registry import Examples, Hit, entry_rule, per_entry
 
 @lru_cache(maxsize=1)
 def _words() -> dict[str, frozenset[str]]:
-    import yaml
-
+    from ..datafiles import load_yaml
     from ..rules.packs import rules_dir
 
     path = rules_dir() / "data" / "identity.yaml"
-    data = yaml.safe_load(path.read_text(encoding="utf-8")) if path.is_file() else {}
+    data = load_yaml(path) if path.is_file() else {}
     return {key: frozenset(str(value).lower().split()) for key, value in (data or {}).items()}
 
 

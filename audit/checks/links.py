@@ -157,11 +157,10 @@ def _first_chars(pattern: str) -> set[str] | None:
 def lists() -> _Lists:
     global _LISTS
     if _LISTS is None:
-        import yaml
-
+        from ..datafiles import load_yaml
         from ..rules.packs import rules_dir
-        path = rules_dir() / "data" / "links.yaml"
-        _LISTS = _Lists(yaml.safe_load(path.read_text(encoding="utf-8")) or {})
+
+        _LISTS = _Lists(load_yaml(rules_dir() / "data" / "links.yaml") or {})
     return _LISTS
 
 

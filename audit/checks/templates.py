@@ -36,11 +36,10 @@ _TERMS: _SurveyTerms | None = None
 def _load() -> _SurveyTerms:
     global _TERMS
     if _TERMS is None:
-        import yaml
-
+        from ..datafiles import load_yaml
         from ..rules.packs import rules_dir
 
-        doc = yaml.safe_load((rules_dir() / "data" / "survey-terms.yaml").read_text(encoding="utf-8")) or {}
+        doc = load_yaml(rules_dir() / "data" / "survey-terms.yaml") or {}
         points: dict[str, float] = {}
         for term in doc.get("weak") or ():
             points[str(term).lower()] = 0.5
