@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import os
 import re
+import sys
 import traceback
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field, replace
@@ -369,31 +370,29 @@ def _audit_one(args: tuple[str, AuditOptions]) -> "PostReport | FileError":
 
 def audit_paths(paths: Iterable[str], options: AuditOptions, jobs: int | None = None,
                 progress=None) -> RunResult:
-    """Audit files and folders; results keep the input order. `progress(done, total)` is called as files finish."""
+    """Audit files and folders; results keep the input order. `progress(done, total)` is called as files finish.
+
+    With `jobs` > 1 the files are shared between this process and `jobs - 1` forked workers. Everything the rules
+    load once (packs, the gazetteer, word lists) is loaded here first, by auditing a small built-in post, so that
+    the workers inherit it instead of each loading it again.
+    """
     files, errors = discover(paths)
     result = RunResult(errors=list(errors))
-    rules = selected_rules(options.config)  # load (and validate) rule packs once before forking
+    rules = selected_rules(options.config)  # load (and validate) rule packs before forking
     if len(files) > 1 and any(r.meta.category == "affiliation-mismatch" for r in rules):
-        # workers inherit the gazetteer instead of each building it; the cross-post pass needs it here too
-        Context(post=None, options={"extra_gazetteers": options.config.gazetteers}).gazetteer
-        if not options.keep_post:
+        if not options.keep_post:  # the cross-post pass needs a small skeleton of each post
             options = replace(options, keep_skeleton=True)
-    jobs = jobs or os.cpu_count() or 1
+    jobs = min(jobs or os.cpu_count() or 1, len(files))
     tasks = [(str(f), options) for f in files]
-    if jobs <= 1 or len(tasks) < 4:
+    if jobs > 1 and len(tasks) >= 4:
+        _warm_up(options)
+        outputs = _audit_shared(tasks, jobs - 1, progress)
+    else:
         outputs = []
         for n, task in enumerate(tasks, 1):
             outputs.append(_audit_one(task))
             if progress:
                 progress(n, len(tasks))
-    else:
-        outputs = []
-        with ProcessPoolExecutor(max_workers=min(jobs, len(tasks))) as pool:
-            chunk = max(1, len(tasks) // (jobs * 8))
-            for n, out in enumerate(pool.map(_audit_one, tasks, chunksize=chunk), 1):
-                outputs.append(out)
-                if progress:
-                    progress(n, len(tasks))
     for out in outputs:
         if isinstance(out, FileError):
             result.errors.append(out)
@@ -404,6 +403,56 @@ def audit_paths(paths: Iterable[str], options: AuditOptions, jobs: int | None = 
     if not options.keep_post:
         result.posts = [replace(p, post=None) if p.post is not None else p for p in result.posts]
     return result
+
+
+def _warm_up(options: AuditOptions) -> None:
+    """Audit a small built-in post once, so that rules load what they load lazily (and the gazetteer is built)."""
+    from .rules.examples import build_post
+
+    audit_text(build_post(), "<warm-up>", replace(options, keep_post=False, keep_skeleton=False))
+
+
+def _audit_shared(tasks: list, workers: int, progress=None) -> list:
+    """Audit `tasks` in this process and in `workers` forked processes, fed one file at a time; results in order.
+
+    Each worker has at most two files queued, so that the end of the run stays balanced; files still queued when
+    this process runs out of work are taken back (cancelled) and audited here.
+    """
+    import multiprocessing
+    from concurrent.futures import FIRST_COMPLETED, wait
+
+    context = multiprocessing.get_context("fork") if sys.platform.startswith("linux") else None
+    outputs: list = [None] * len(tasks)
+    done = 0
+
+    def finished(i: int, out) -> None:
+        nonlocal done
+        outputs[i] = out
+        done += 1
+        if progress:
+            progress(done, len(tasks))
+
+    with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
+        pending: dict = {}  # future -> task index
+        todo = iter(range(len(tasks)))
+        nxt = next(todo, None)
+        while nxt is not None or pending:
+            while nxt is not None and len(pending) < 2 * workers:
+                pending[pool.submit(_audit_one, tasks[nxt])] = nxt
+                nxt = next(todo, None)
+            if nxt is not None:
+                finished(nxt, _audit_one(tasks[nxt]))
+                nxt = next(todo, None)
+            else:
+                last = max(pending, key=pending.get)
+                if last.cancel():  # not started yet: do it here rather than wait
+                    i = pending.pop(last)
+                    finished(i, _audit_one(tasks[i]))
+                else:
+                    wait(pending, return_when=FIRST_COMPLETED)
+            for fut in [f for f in pending if f.done()]:
+                finished(pending.pop(fut), fut.result())
+    return outputs
 
 
 def _add_cross_post_findings(posts: list[PostReport], options: AuditOptions) -> list[PostReport]:
