@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import re
 
+from . import recache
 from .model import EncodingReport
 
 
@@ -17,7 +18,7 @@ class UnreadableFile(Exception):
 _BINARY_SAMPLE = 8192
 # Characters that a UTF-8 text decoded as a Windows code page turns into: Latin-1 supplement letters and the
 # cp125x punctuation, in runs. Clean Chinese/English posts have next to none of them.
-_MOJIBAKE_RUN = re.compile(r"[\u00c0-\u00ff\u0152\u0153\u0160\u0161\u0178\u017d\u017e\u0192\u02c6\u02dc\u011e\u011f"
+_MOJIBAKE_RUN = recache.compile(r"[\u00c0-\u00ff\u0152\u0153\u0160\u0161\u0178\u017d\u017e\u0192\u02c6\u02dc\u011e\u011f"
                            r"\u0130\u0131\u015e\u015f\u2013\u2014\u2018-\u201e\u2020-\u2022\u2026\u2030\u2039\u203a"
                            r"\u20ac\u2122\u00a0-\u00bf]{3,}")
 

@@ -13,6 +13,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Iterable, Iterator, Mapping
 
+from . import recache
 from . import score as scoring
 from .config import Config
 from .encoding import UnreadableFile, decode, repair
@@ -164,7 +165,7 @@ def selected_rules(config: Config, path: str | None = None) -> list[Rule]:
 # Suppression comments: <!-- audit: ignore[TPL001,chatter] --> on the line before a finding (or on its line),
 # or just above / right below an entry's `## title` heading for the whole entry.
 
-SUPPRESS = re.compile(r"<!--\s*audit\s*:\s*(?:ignore|noqa|disable)\s*(?:\[(?P<sel>[^\]]*)\])?\s*-->", re.I)
+SUPPRESS = recache.compile(r"<!--\s*audit\s*:\s*(?:ignore|noqa|disable)\s*(?:\[(?P<sel>[^\]]*)\])?\s*-->", re.I)
 
 
 def _suppressions(post: Post) -> tuple[dict[int, set[str]], dict[int, set[str]]]:
@@ -415,7 +416,7 @@ def _warm_up(options: AuditOptions) -> None:
 def _audit_shared(tasks: list, workers: int, progress=None) -> list:
     """Audit `tasks` in this process and in `workers` forked processes, fed one file at a time; results in order.
 
-    Each worker has at most two files queued, so that the end of the run stays balanced; files still queued when
+    Each worker has at most four files queued, so that the end of the run stays balanced; files still queued when
     this process runs out of work are taken back (cancelled) and audited here.
     """
     import multiprocessing
@@ -437,7 +438,7 @@ def _audit_shared(tasks: list, workers: int, progress=None) -> list:
         todo = iter(range(len(tasks)))
         nxt = next(todo, None)
         while nxt is not None or pending:
-            while nxt is not None and len(pending) < 2 * workers:
+            while nxt is not None and len(pending) < 4 * workers:
                 pending[pool.submit(_audit_one, tasks[nxt])] = nxt
                 nxt = next(todo, None)
             if nxt is not None:

@@ -19,6 +19,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Iterable, Iterator, Mapping, Sequence
 
+from . import recache
 from .datafiles import load_yaml
 
 INSTITUTIONS_FILE = "institutions.yaml"
@@ -66,7 +67,7 @@ for _cp in range(0x00C0, 0x0250):  # Latin letters with diacritics -> base lette
     if _base != chr(_cp) and _base.isascii() and _base.isalpha():
         _FOLD_MAP[_cp] = _base
 _FOLD_STR: dict[str, str] = {chr(k): v for k, v in _FOLD_MAP.items()}
-_FOLD_RE = re.compile("[" + "".join(re.escape(c) for c in _FOLD_STR) + "]")
+_FOLD_RE = recache.compile("[" + "".join(re.escape(c) for c in _FOLD_STR) + "]")
 
 
 def _fold_char(m: re.Match[str]) -> str:
@@ -87,7 +88,7 @@ def _lower_same_length(text: str) -> str:
 
 
 # Characters ignored when two spellings of a name are compared ("Urbana-Champaign" = "Urbana Champaign").
-_KEY_DROP = re.compile(r"[\s\-·,/'.()&]+")
+_KEY_DROP = recache.compile(r"[\s\-·,/'.()&]+")
 
 
 @lru_cache(maxsize=8192)
@@ -171,7 +172,7 @@ def _trie_regexes(names: Iterable[str], word: str, end_extra: str = "") -> list[
                 node = node.setdefault(atom, {})
             node[_END] = True
         if trie:
-            out.append(re.compile("(?:" + _trie_branches(trie, word) + ")" + tail))
+            out.append(recache.compile("(?:" + _trie_branches(trie, word) + ")" + tail))
     return out
 
 
@@ -258,10 +259,10 @@ COUNTRY_HINTS: Mapping[str, tuple[str, ...]] = {
 }
 
 _SCHEMA_KEYS = {"id", "en", "zh", "aliases", "domains", "github", "country", "parent"}
-_ID_RE = re.compile(r"^[a-z0-9][a-z0-9-]*$")
+_ID_RE = recache.compile(r"^[a-z0-9][a-z0-9-]*$")
 # A token that may hold a host name: an e-mail address, a URL, a bare host; ``by_domain`` parses it.
 # (Deliberately loose: a precise host grammar makes the regex engine try every position, ten times slower.)
-_HOST_RE = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.+@:/-]*\.[A-Za-z]{2,}[A-Za-z0-9_./-]*")
+_HOST_RE = recache.compile(r"[A-Za-z0-9][A-Za-z0-9_.+@:/-]*\.[A-Za-z]{2,}[A-Za-z0-9_./-]*")
 
 
 class GazetteerError(ValueError):
@@ -616,7 +617,7 @@ class AffiliationGazetteer:
         return None
 
 
-_COUNTRY_PREFIX = re.compile(
+_COUNTRY_PREFIX = recache.compile(
     r"^(?:中国|美国|英国|日本|韩国|德国|法国|加拿大|澳大利亚|澳洲|新加坡|瑞士|意大利|荷兰|比利时|西班牙|瑞典|芬兰|"
     r"挪威|丹麦|奥地利|波兰|印度|以色列|新西兰|沙特|阿联酋|卡塔尔|巴西|智利|台湾|香港|澳门)(?=[\u4e00-\u9fff]{3})"
 )
@@ -728,7 +729,7 @@ class TopicTerms:
             parts += [f"(?P<z{i}>{re.escape(t)})" for i, t in enumerate(zh)]
             # Longer terms first so that "3d gaussian splatting" wins over "gaussian".
             order = sorted(range(len(parts)), key=lambda i: -len((en + zh)[i]))
-            rx = re.compile("|".join(parts[i] for i in order)) if parts else None
+            rx = recache.compile("|".join(parts[i] for i in order)) if parts else None
             cached = (rx, en, zh)
             self._regex[topic.id] = cached
         return cached

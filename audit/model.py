@@ -13,6 +13,8 @@ from functools import cached_property
 from types import MappingProxyType
 from typing import Mapping
 
+from . import recache
+
 CATEGORIES: tuple[str, ...] = (
     "encoding", "placeholder", "boilerplate", "chatter", "missing-section", "missing-link", "bad-link",
     "author-mismatch", "title-mismatch", "affiliation-mismatch", "hallucination", "degenerate", "off-topic",
@@ -54,9 +56,9 @@ class Severity(str, Enum):
             raise ValueError(f"unknown severity {value!r} (expected error, warning or info)") from None
 
 
-_TAG = re.compile(r"<[^>\n]{0,200}>")
-_MARKUP = re.compile(r"[*_`#>|]+")
-_EMPTY = re.compile(r"[\s\W_]*", re.UNICODE)
+_TAG = recache.compile(r"<[^>\n]{0,200}>")
+_MARKUP = recache.compile(r"[*_`#>|]+")
+_EMPTY = recache.compile(r"[\s\W_]*", re.UNICODE)
 
 
 def plain_text(text: str) -> str:

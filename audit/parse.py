@@ -12,30 +12,31 @@ from dataclasses import dataclass
 from functools import lru_cache
 from types import MappingProxyType
 
+from . import recache
 from .model import DIGEST_SECTIONS, EncodingReport, Entry, Field, Post
 
 # ---------------------------------------------------------------------------------------------------------------
 # Entry skeleton: the [PDF](…) link anchors every entry; its `## title` heading is the last one before it.
 
-PDF_LINE = re.compile(r"^\s*\**\s*\[\s*PDF\s*\]\s*\(\s*(?P<url>[^)\s]*)[^)]*\)\s*\**(?P<rest>.*)$", re.I)
-ARXIV_ID = re.compile(
+PDF_LINE = recache.compile(r"^\s*\**\s*\[\s*PDF\s*\]\s*\(\s*(?P<url>[^)\s]*)[^)]*\)\s*\**(?P<rest>.*)$", re.I)
+ARXIV_ID = recache.compile(
     r"(?:arxiv\.org/(?:abs|pdf)/|arxiv:\s*)(?P<id>\d{4}\.\d{4,5}|[a-z][a-z.\-]*/\d{7})(?:v(?P<v>\d+))?", re.I)
-HEADING2 = re.compile(r"^##(?!#)\s*(?P<title>.*?)\s*#*\s*$")
-AUTHORS_LINE = re.compile(
+HEADING2 = recache.compile(r"^##(?!#)\s*(?P<title>.*?)\s*#*\s*$")
+AUTHORS_LINE = recache.compile(
     r"^\s*\*\*\s*(?:authors?|作者(?:名单|列表)?)\s*(?:\*\*\s*)?[:：]\s*(?:\*\*)?(?P<names>.*?)\s*(?:\*\*)?\s*$", re.I)
-DATE_HEADING = re.compile(r"^#(?!#)\s*(?P<text>.*\d{4}.*)$")
-DETAILS_OPEN = re.compile(r"^\s*<details\b", re.I)
-DETAILS_CLOSE = re.compile(r"</details\s*>", re.I)
+DATE_HEADING = recache.compile(r"^#(?!#)\s*(?P<text>.*\d{4}.*)$")
+DETAILS_OPEN = recache.compile(r"^\s*<details\b", re.I)
+DETAILS_CLOSE = recache.compile(r"</details\s*>", re.I)
 
 # The marker that opens the 8-part digest: **[ChatPaperFree](…)**, [ChatPaper](…), **ChatPaperFree**, ### ChatPaper …
-DIGEST_MARKER = re.compile(r"^\s*(?:#+\s*)?\**\s*\[?\s*ChatPaper[\w\- ]*\]?(?:\([^)]*\))?\s*\**\s*[:：]?\s*$", re.I)
+DIGEST_MARKER = recache.compile(r"^\s*(?:#+\s*)?\**\s*\[?\s*ChatPaper[\w\- ]*\]?(?:\([^)]*\))?\s*\**\s*[:：]?\s*$", re.I)
 
 # Bold block labels between the header and the digest: **Summary**, **摘要**, **Key Takeaways**, **要点** …
-BLOCK_LABEL = re.compile(
+BLOCK_LABEL = recache.compile(
     r"^\s*(?:#{1,4}\s*)?(?:\*\*|<strong>|<b>)\s*(?P<label>[^*<>\n]{1,24}?)\s*[:：]?\s*(?:\*\*|</strong>|</b>)\s*[:：]?\s*"
     r"(?P<rest>.*)$", re.I)
-TAKEAWAYS_WORDS = re.compile(r"takeaway|key\s*points?|highlights?|要点|见解|亮点|关键发现|核心观点|主要发现", re.I)
-SUMMARY_WORDS = re.compile(r"summary|tl;?dr|摘要|总结|概要|概述|简介|一句话", re.I)
+TAKEAWAYS_WORDS = recache.compile(r"takeaway|key\s*points?|highlights?|要点|见解|亮点|关键发现|核心观点|主要发现", re.I)
+SUMMARY_WORDS = recache.compile(r"summary|tl;?dr|摘要|总结|概要|概述|简介|一句话", re.I)
 
 # ---------------------------------------------------------------------------------------------------------------
 # Digest section headings.
@@ -43,7 +44,7 @@ SUMMARY_WORDS = re.compile(r"summary|tl;?dr|摘要|总结|概要|概述|简介|�
 ORDER = {name: i + 1 for i, name in enumerate(DIGEST_SECTIONS)}
 
 # Labels that are sub-headings inside a section (summary items, conclusion parts), never a digest section.
-NOT_A_SECTION = re.compile(
+NOT_A_SECTION = recache.compile(
     r"背景|过去|以往|现有|问题|任务|性能|表现|工作量|创新|贡献|意义|动机|实验|结果|数据|步骤|阶段|第.步|局限|不足|"
     r"background|past|previous|task|performance|workload|innovation|contribution|significance|motivation|"
     r"experiment|result|step|stage|limitation|中文翻译|翻译|英文|english|chinese|translation|注|note|答", re.I)
@@ -51,30 +52,30 @@ NOT_A_SECTION = re.compile(
 # (section, pattern on the normalised label, exact words). A label is the text before the colon, normalised by
 # removing spaces, markup and parenthesised glosses; it is matched by what it contains, in this order.
 SECTION_VOCABULARY: tuple[tuple[str, re.Pattern, frozenset[str]], ...] = (
-    ("affiliation", re.compile(r"affiliat|institut|organi[sz]ation|机构|单位|隶属|所属|归属|来自|组织|学校", re.I),
+    ("affiliation", recache.compile(r"affiliat|institut|organi[sz]ation|机构|单位|隶属|所属|归属|来自|组织|学校", re.I),
      frozenset({"affiliation", "affiliations", "单位", "隶属机构", "所属机构", "机构", "隶属", "所属单位", "隶属单位",
                 "作者单位", "作者所属单位", "作者所属机构", "作者隶属机构", "第一作者单位", "第一作者所属单位"})),
-    ("keywords", re.compile(r"key\s*words?|关键词|关键字|主题词", re.I),
+    ("keywords", recache.compile(r"key\s*words?|关键词|关键字|主题词", re.I),
      frozenset({"keywords", "keyword", "关键词", "关键字"})),
-    ("urls", re.compile(r"^urls?$|links?|链接|网址|地址|^code$|^paper$|github|代码|^url", re.I),
+    ("urls", recache.compile(r"^urls?$|links?|链接|网址|地址|^code$|^paper$|github|代码|^url", re.I),
      frozenset({"urls", "url", "links", "link", "链接", "网址", "论文链接"})),
-    ("methods", re.compile(r"method|方法|approach", re.I),
+    ("methods", recache.compile(r"method|方法|approach", re.I),
      frozenset({"methods", "method", "methodology", "方法", "方法论", "方法论概述", "方法概述"})),
-    ("conclusion", re.compile(r"conclu|结论|结语|总结与展望", re.I),
+    ("conclusion", recache.compile(r"conclu|结论|结语|总结与展望", re.I),
      frozenset({"conclusion", "conclusions", "结论"})),
-    ("digest_summary", re.compile(r"summary|abstract|摘要|总结|概述|概要|综述|简介", re.I),
+    ("digest_summary", recache.compile(r"summary|abstract|摘要|总结|概述|概要|综述|简介", re.I),
      frozenset({"summary", "abstract", "摘要", "总结", "概述", "概要", "内容摘要", "摘要总结"})),
-    ("authors", re.compile(r"authors?|作者|作家", re.I),
+    ("authors", recache.compile(r"authors?|作者|作家", re.I),
      frozenset({"authors", "author", "作者", "作者名单", "作者列表"})),
-    ("title", re.compile(r"title|标题|题目|题名|篇名", re.I),
+    ("title", recache.compile(r"title|标题|题目|题名|篇名", re.I),
      frozenset({"title", "标题", "题目", "论文标题", "中文标题", "标题及翻译"})),
 )
 
 # A label that starts with a section word keeps it whatever follows ("标题及中文翻译", "摘要部分（…）").
-_LEADING_WORD = re.compile(r"^(?:标题|题目|作者|单位|隶属|所属|关键词|链接|摘要|概述|方法|结论|title|authors?|affiliations?|"
+_LEADING_WORD = recache.compile(r"^(?:标题|题目|作者|单位|隶属|所属|关键词|链接|摘要|概述|方法|结论|title|authors?|affiliations?|"
                            r"keywords?|urls?|summary|methods?|methodology|conclusions?)", re.I)
-_GLOSS = re.compile(r"[（(][^)）]{0,40}[)）]")
-_LABEL_NOISE = re.compile(r"[\s*_`#<>\"'“”‘’\[\]【】]+")
+_GLOSS = recache.compile(r"[（(][^)）]{0,40}[)）]")
+_LABEL_NOISE = recache.compile(r"[\s*_`#<>\"'“”‘’\[\]【】]+")
 
 
 @lru_cache(maxsize=4096)
@@ -92,22 +93,22 @@ def classify_label(label: str) -> tuple[str | None, bool]:
 
 
 # Everything that may stand before a label on a heading line: indentation, tags, list markers, bold.
-_LEAD_TAGS = re.compile(r"^(?:\s*<(?:/?(?:ol|ul|li|p|div|span|h\d)|br\s*/?)[^>]*>)*\s*", re.I)
-_NUMBER = re.compile(r"^(?P<n>\d{1,2})\s*(?:[.．、]|\)|）)(?!\d)\s*")
-_SUBITEM = re.compile(r"^(?:[（(]\s*\d{1,2}\s*[)）]|[（(]?[一二三四五六七八九十][)）、.．])")
-_BULLET = re.compile(r"^[-*+•·](?:\s+|(?=[（(]))")
-_MD_HEADING = re.compile(r"^#{1,6}\s*")
-_BOLD_OPEN = re.compile(r"^(?:\*\*|__|<strong>|<b>)\s*", re.I)
-_LABEL = re.compile(
+_LEAD_TAGS = recache.compile(r"^(?:\s*<(?:/?(?:ol|ul|li|p|div|span|h\d)|br\s*/?)[^>]*>)*\s*", re.I)
+_NUMBER = recache.compile(r"^(?P<n>\d{1,2})\s*(?:[.．、]|\)|）)(?!\d)\s*")
+_SUBITEM = recache.compile(r"^(?:[（(]\s*\d{1,2}\s*[)）]|[（(]?[一二三四五六七八九十][)）、.．])")
+_BULLET = recache.compile(r"^[-*+•·](?:\s+|(?=[（(]))")
+_MD_HEADING = recache.compile(r"^#{1,6}\s*")
+_BOLD_OPEN = recache.compile(r"^(?:\*\*|__|<strong>|<b>)\s*", re.I)
+_LABEL = recache.compile(
     r"^(?P<label>[^:：\n]{1,30}?)\s*(?:\*\*|__|</strong>|</b>)?\s*(?P<colon>[:：])\s*(?:\*\*|__|</strong>|</b>)?\s*", re.I)
-_LABEL_ALONE = re.compile(r"^(?P<label>[^:：\n]{1,24}?)\s*(?:\*\*|__|</strong>|</b>)?\s*(?:</p>|</li>|<br\s*/?>|\s)*$",
+_LABEL_ALONE = recache.compile(r"^(?P<label>[^:：\n]{1,24}?)\s*(?:\*\*|__|</strong>|</b>)?\s*(?:</p>|</li>|<br\s*/?>|\s)*$",
                           re.I)
 # A second heading merged onto the same line: "… 2. 作者：…" (needs a number and a colon).
-_INLINE_HEAD = re.compile(r"(?:(?<=\s)|(?<=[。；;，,）)]))(?P<n>[1-8])\s*[.．、]\s*(?:\*\*)?(?P<label>[^:：\n\d]{1,16}?)"
+_INLINE_HEAD = recache.compile(r"(?:(?<=\s)|(?<=[。；;，,）)]))(?P<n>[1-8])\s*[.．、]\s*(?:\*\*)?(?P<label>[^:：\n\d]{1,16}?)"
                           r"\s*(?:\*\*)?\s*[:：]")
-_MARKERS_ONLY = re.compile(r"(?:\s|<[^>]*>|\d{1,2}\s*[.．、)）]|[-*+•·#]|\*\*|__)*")
-_INLINE_HINT = re.compile(r"[1-8]\s*[.．、]\s*\**[^:：\n\d]{1,16}?[:：]")
-_PIPELINE_ERROR = re.compile(r"^\s*Some Error for \w+.*$", re.I | re.M)
+_MARKERS_ONLY = recache.compile(r"(?:\s|<[^>]*>|\d{1,2}\s*[.．、)）]|[-*+•·#]|\*\*|__)*")
+_INLINE_HINT = recache.compile(r"[1-8]\s*[.．、]\s*\**[^:：\n\d]{1,16}?[:：]")
+_PIPELINE_ERROR = recache.compile(r"^\s*Some Error for \w+.*$", re.I | re.M)
 
 
 @dataclass(frozen=True)
@@ -128,7 +129,7 @@ def _html_list_numbers(lines: list[str], start: int, end: int) -> dict[int, int]
     numbers: dict[int, int] = {}
     stack: list[int] = []
     pending: int | None = None
-    tag = re.compile(r"<(/?)(ol|ul|li)\b[^>]*>", re.I)
+    tag = recache.compile(r"<(/?)(ol|ul|li)\b[^>]*>", re.I)
     for i in range(start, end):
         line = lines[i]
         first_li_here = None

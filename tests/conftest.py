@@ -13,6 +13,15 @@ DEV = SHARED / "corpus" / "dev"
 EXAMPLES = ROOT / "examples"
 
 
+def pytest_configure(config):
+    # audit's disk caches (parsed YAML, compiled regexes, the mojibake model) go to a folder of this test session,
+    # not the user's cache folder; subprocesses started by tests inherit it
+    if "AUDIT_CACHE_DIR" not in os.environ:
+        import tempfile
+
+        os.environ["AUDIT_CACHE_DIR"] = tempfile.mkdtemp(prefix="audit-test-cache-")
+
+
 def need_shared() -> None:
     if not SEEDS.is_dir() or not DEV.is_dir():
         if os.environ.get("CI"):  # CI runs with ../shared beside the clone: a missing one is a broken setup

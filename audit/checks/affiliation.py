@@ -24,6 +24,7 @@ import re
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Iterable, Mapping
 
+from .. import recache
 from ..model import Entry, Field, Finding, Post, Severity, excerpt
 from ..rules.examples import build_post
 from ..rules.registry import Examples, Hit, entry_rule, per_entry, post_rule
@@ -34,12 +35,12 @@ if TYPE_CHECKING:  # pragma: no cover
 
 CATEGORY = "affiliation-mismatch"
 HAN = "\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
-_HAN_CHAR = re.compile(f"[{HAN}]")
+_HAN_CHAR = recache.compile(f"[{HAN}]")
 
 # ---------------------------------------------------------------------------------------------------------------
 # Text preparation: markup blanked out with spaces, so offsets still point into the field's text
 
-_MARKUP = re.compile(r"<[^>\n]{0,200}>|&(?:amp|lt|gt|nbsp);|\*\*|__|`")
+_MARKUP = recache.compile(r"<[^>\n]{0,200}>|&(?:amp|lt|gt|nbsp);|\*\*|__|`")
 
 
 def _blank(text: str) -> str:
@@ -80,7 +81,7 @@ def _any_related(gaz, left: Iterable["Institution"], right: Iterable["Institutio
 
 # Universities (and their units) rarely host code or pages for other universities' papers; companies and research
 # institutes host their interns' work, so their URLs prove nothing against a university named by the digest.
-_ACADEMIC_EN = re.compile(r"universit|college|polytechn|politecnico|institute\s+of\s+technology|[ée]cole|hochschule|"
+_ACADEMIC_EN = recache.compile(r"universit|college|polytechn|politecnico|institute\s+of\s+technology|[ée]cole|hochschule|"
                           r"technion|\beth\b|epfl|kaist|postech", re.I)
 
 
@@ -100,17 +101,17 @@ def _label(inst: "Institution") -> str:
 # ---------------------------------------------------------------------------------------------------------------
 # Names that look like an institution but that the gazetteer does not know
 
-_TOP_ZH = re.compile(f"([{HAN}]{{0,14}}?)(?:大学|大學|学院|研究所|研究院|科学院|医院|公司|集团)")
-_GENERIC_ZH = re.compile(r"(?:不同|各|多所|多个|多家|其他|其它|相关|知名|某|一所|一家|该|这些|这所|国内外|海内外|合作|所属|所在|"
+_TOP_ZH = recache.compile(f"([{HAN}]{{0,14}}?)(?:大学|大學|学院|研究所|研究院|科学院|医院|公司|集团)")
+_GENERIC_ZH = recache.compile(r"(?:不同|各|多所|多个|多家|其他|其它|相关|知名|某|一所|一家|该|这些|这所|国内外|海内外|合作|所属|所在|"
                          r"其|本|的|或|及|和|与|等|来自|均为|分别|隶属于?|属于|位于)$")
-_EN_PHRASE = re.compile(r"[A-Z][A-Za-z'’.&\-]*(?:[ \t]+(?:[A-Z][A-Za-z'’.&\-]*|of|for|and|de|di|du|der|des|la|le|"
+_EN_PHRASE = recache.compile(r"[A-Z][A-Za-z'’.&\-]*(?:[ \t]+(?:[A-Z][A-Za-z'’.&\-]*|of|for|and|de|di|du|der|des|la|le|"
                         r"the|&|in|at|d'[A-Z][a-z]+))*")
-_TOP_EN = re.compile(r"\b(?:Universit\w*|Universidad\w*|College|Institut\w*|Hospital|Medicine|Inc|Ltd|Limited|"
+_TOP_EN = recache.compile(r"\b(?:Universit\w*|Universidad\w*|College|Institut\w*|Hospital|Medicine|Inc|Ltd|Limited|"
                      r"Corporation|Corp|Company|GmbH|Labs|Laboratories|Research|Academy|Polytechnic|Politecnico|"
                      r"Technologies|Foundation|School)\b")
-_SUBUNIT_EN = re.compile(r"^(?:Department|Dept|Faculty|Division|School|College|Institute|Laboratory|Lab|Center|"
+_SUBUNIT_EN = recache.compile(r"^(?:Department|Dept|Faculty|Division|School|College|Institute|Laboratory|Lab|Center|"
                          r"Centre|Key|State|Graduate|National\s+Key|Research\s+(?:Center|Centre|Institute))\b")
-_ALL_ABOUT = re.compile(r"^(?:All|The|Our|Other|Some|Several|Most|Main|First|Corresponding|Authors?)\b")
+_ALL_ABOUT = recache.compile(r"^(?:All|The|Our|Other|Some|Several|Most|Main|First|Corresponding|Authors?)\b")
 
 
 def unknown_institutions(text: str, mentions: list["Mention"]) -> list[str]:
@@ -202,8 +203,8 @@ def _claim(entry: Entry, ctx) -> Claim | None:
 # ---------------------------------------------------------------------------------------------------------------
 # AFF001 / AFF004: Chinese-English pairs and names of no institution
 
-_BRACKET = re.compile(r"[（(]([^（）()\n]{1,300})[）)]")
-_SEGMENT_STOP = re.compile(r"[，,、；;。：:\n）)】\]（(]")
+_BRACKET = recache.compile(r"[（(]([^（）()\n]{1,300})[）)]")
+_SEGMENT_STOP = recache.compile(r"[，,、；;。：:\n）)】\]（(]")
 
 
 @dataclass(frozen=True)
@@ -318,8 +319,8 @@ def bilingual_mismatch(entry: Entry, ctx):
 _COUNTRY = ("中国|美国|英国|日本|韩国|德国|法国|加拿大|澳大利亚|澳洲|巴西|印度|意大利|西班牙|葡萄牙|墨西哥|俄罗斯|阿根廷|"
             "智利|哥伦比亚|秘鲁|委内瑞拉|尼日利亚|南非|埃及|土耳其|伊朗|巴基斯坦|孟加拉|马来西亚|印度尼西亚|印尼|泰国|"
             "越南|菲律宾|瑞士|瑞典|荷兰|比利时|奥地利|波兰|希腊|挪威|芬兰|丹麦|爱尔兰|新西兰|以色列|沙特|阿联酋|苏联")
-_KIND_NAME = re.compile(f"(?:{_COUNTRY})(?:州立|联邦)大学")
-_BRACKET_AFTER = re.compile(r"\s*[（(]([^（）()\n]{1,200})[）)]")
+_KIND_NAME = recache.compile(f"(?:{_COUNTRY})(?:州立|联邦)大学")
+_BRACKET_AFTER = recache.compile(r"\s*[（(]([^（）()\n]{1,200})[）)]")
 
 
 @entry_rule("AFF004", name="no-such-institution", category=CATEGORY, severity="warning",
@@ -366,8 +367,8 @@ def no_such_institution(entry: Entry, ctx):
 # ---------------------------------------------------------------------------------------------------------------
 # AFF003: evidence in the header
 
-_URL = re.compile(r"(?:https?://|www\.)[^\s<>()\[\]{}\"'，。；、）]+|(?<![\w./])github\.com/[^\s<>()\[\]{}\"'，。；、）]+", re.I)
-_EMAIL = re.compile(r"(?<![\w.])[\w.+-]*@([A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)+)")
+_URL = recache.compile(r"(?:https?://|www\.)[^\s<>()\[\]{}\"'，。；、）]+|(?<![\w./])github\.com/[^\s<>()\[\]{}\"'，。；、）]+", re.I)
+_EMAIL = recache.compile(r"(?<![\w.])[\w.+-]*@([A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)+)")
 # Hosts that serve anybody's files: an institution's domain there says nothing about the authors.
 _HOSTING = ("sites.google.com", "drive.google.com", "docs.google.com", "colab.research.google.com",
             "storage.googleapis.com", "groups.google.com", "scholar.google.com", "forms.gle", "pan.baidu.com",

@@ -25,6 +25,7 @@ from functools import lru_cache
 from types import MappingProxyType
 from typing import Mapping
 
+from .. import recache
 from ..model import Entry, Severity
 from ..rules.registry import Examples, Hit, entry_rule
 from .metadata import calendar_day
@@ -88,9 +89,9 @@ def record_for(entry: Entry, ctx):
 # ---------------------------------------------------------------------------------------------------------------
 # Comparing titles and names
 
-_TEX_COMMAND = re.compile(r"\\[A-Za-z]+\*?")
-_TEX_MARK = re.compile(r"[$^_{}\\~]")
-_NON_WORD = re.compile(r"[\W_]+", re.UNICODE)
+_TEX_COMMAND = recache.compile(r"\\[A-Za-z]+\*?")
+_TEX_MARK = recache.compile(r"[$^_{}\\~]")
+_NON_WORD = recache.compile(r"[\W_]+", re.UNICODE)
 
 
 @lru_cache(maxsize=4096)

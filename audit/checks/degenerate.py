@@ -10,11 +10,11 @@ One finding per section: a section caught as a loop is not reported again as run
 """
 from __future__ import annotations
 
-import re
 import statistics
 from collections import Counter
 from functools import lru_cache
 
+from .. import recache
 from ..model import Entry, Field, Severity, plain_text
 from ..rules.examples import DEFAULTS
 from ..rules.registry import Examples, Hit, entry_rule
@@ -23,15 +23,15 @@ from ..rules.registry import Examples, Hit, entry_rule
 # Text shape helpers
 
 _CJK = "\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
-_CJK_CHAR = re.compile(f"[{_CJK}]")
-_LATIN_WORD = re.compile(r"[A-Za-z]+")
+_CJK_CHAR = recache.compile(f"[{_CJK}]")
+_LATIN_WORD = recache.compile(r"[A-Za-z]+")
 # Everything that ends a clause, plus markup and brackets: a stretch without any of these is one breathless clause.
 _BREAKS = r"，。、；：！？,;:!?．.（）()［］\[\]【】「」『』“”\"‘’《》<>…—\n|*#`/\\•·\-"
-_STRETCH = re.compile(f"[^{_BREAKS}]{{100,}}")
-_CLAUSE_SPLIT = re.compile(f"[{_BREAKS}]+")
-_SPACE = re.compile(r"\s+")
-_TAG = re.compile(r"<[^>\n]{0,200}>")
-_UNMARK = re.compile(r"[\s*_#>`|]+")
+_STRETCH = recache.compile(f"[^{_BREAKS}]{{100,}}")
+_CLAUSE_SPLIT = recache.compile(f"[{_BREAKS}]+")
+_SPACE = recache.compile(r"\s+")
+_TAG = recache.compile(r"<[^>\n]{0,200}>")
+_UNMARK = recache.compile(r"[\s*_#>`|]+")
 
 RUN_UNITS = 100          # CJK characters (plus Latin words) in one stretch without punctuation
 LOOP_MIN_REPEATS = 5     # a clause repeated this often ...
@@ -260,8 +260,8 @@ def oversized_section(entry: Entry, ctx):
 
 JUDGED = ("summary", "digest_summary", "methods", "conclusion")
 _TERMINAL = "。！？!?.…；;：:）)」』”\"'》】]~～"
-_SENTENCE_END = re.compile(r"[。！？!?]")
-_NEW_ITEM = re.compile(r"^\s*(?:<[^>]+>\s*)*(?:[-*•+]\s|\d{1,2}[.、)）]|[（(]\d{1,2}[)）]|[*_]{2})")
+_SENTENCE_END = recache.compile(r"[。！？!?]")
+_NEW_ITEM = recache.compile(r"^\s*(?:<[^>]+>\s*)*(?:[-*•+]\s|\d{1,2}[.、)）]|[（(]\d{1,2}[)）]|[*_]{2})")
 # Words a Chinese sentence cannot end on: structural particles, conjunctions, prepositions, modal verbs.
 _DANGLING_2 = {"以及", "并且", "而且", "或者", "以便", "从而", "通过", "由于", "因为", "如果", "并将", "并与", "并在",
                "并对", "将会", "能够", "对于", "关于", "基于", "为了", "一种", "一个", "这些", "这种", "其中", "包括",
@@ -275,8 +275,8 @@ _NOT_DANGLING = {"目的", "似的", "有的", "别的", "真的", "总和", "�
                  "潜在", "内在", "外在", "自在", "行为", "认为", "作为", "成为", "称为", "视为", "以为", "大使",
                  "促使", "致使", "迫使", "驱使", "天使", "尤其", "极其", "应该", "活该", "单向", "双向", "横向",
                  "纵向", "反向", "正向", "逆向", "定向", "转向", "流向", "偏向", "有为", "无为", "大将", "名将"}
-_CLAUSE_BREAK = re.compile(r"[，。、；：！？,;:!?]")
-_SHI = re.compile("[是都]")
+_CLAUSE_BREAK = recache.compile(r"[，。、；：！？,;:!?]")
+_SHI = recache.compile("[是都]")
 _OPENERS = "，、,（(《“‘【["
 
 

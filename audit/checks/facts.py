@@ -26,6 +26,7 @@ from dataclasses import dataclass
 from functools import cached_property, lru_cache
 from typing import Iterator
 
+from .. import recache
 from ..model import Entry, Field, Severity
 from ..rules.registry import Examples, Hit, entry_rule, per_entry
 
@@ -39,8 +40,8 @@ RESULT_KINDS = ("percent", "times", "decibel", "rate", "metric")
 # ---------------------------------------------------------------------------------------------------------------
 # Text helpers
 
-_URL = re.compile(r"(?:https?://|www\.|\\url\{)[^\s<>\"'（）()\[\]{}，。；、]+\}?")
-_TAG = re.compile(r"<[^<>\n]{0,200}>|&(?:nbsp|amp|lt|gt|quot);")
+_URL = recache.compile(r"(?:https?://|www\.|\\url\{)[^\s<>\"'（）()\[\]{}，。；、]+\}?")
+_TAG = recache.compile(r"<[^<>\n]{0,200}>|&(?:nbsp|amp|lt|gt|quot);")
 _CUTS = {"sentence": "。！？!?；;\n", "clause": "。！？!?；;\n，"}
 _NEVER = r"(?!x)x"
 _ASCII_ALNUM = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789")
@@ -131,7 +132,7 @@ def _alternation(en=(), zh=()) -> str:
         (star if w.endswith("*") else exact).add(w.rstrip("*"))
 
     def alt(words):
-        return "|".join(re.escape(w).replace(r"\ ", r"[\s\-]+") for w in sorted(words, key=len, reverse=True))
+        return "|".join(re.escape(w).replace(r"\ ", r"[\s\-]+") for w in sorted(words, key=lambda w: (-len(w), w)))
 
     parts = []
     if exact:
@@ -157,7 +158,7 @@ def _grouped(table: dict, prefix: str, tail: str = "") -> tuple[re.Pattern, dict
     """One regex with a named group per entry of `table`, and group name -> entry name."""
     groups = _groups(table, prefix)
     body = "|".join(f"(?P<{g}>{p})" for g, _, p in groups) or _NEVER
-    return re.compile(f"(?:{body}){tail}"), {g: n for g, n, _ in groups}
+    return recache.compile(f"(?:{body}){tail}"), {g: n for g, n, _ in groups}
 
 
 class _WordTable:
@@ -165,7 +166,7 @@ class _WordTable:
     English words by dictionary lookup ('*' words by prefix, two- and three-word terms by their first word), Chinese
     words by one plain alternation."""
 
-    _WORD = re.compile(r"[a-z0-9\u00c0-\u024f]+")
+    _WORD = recache.compile(r"[a-z0-9\u00c0-\u024f]+")
 
     def __init__(self, table: dict):
         self.exact: dict[str, str] = {}                  # one-word terms
@@ -187,7 +188,7 @@ class _WordTable:
                 zh[str(w).lower()] = str(name)
         self.lengths = sorted(self.prefix)
         self.zh = zh
-        self.zh_rx = re.compile("|".join(re.escape(w) for w in sorted(zh, key=len, reverse=True)) or _NEVER)
+        self.zh_rx = recache.compile("|".join(re.escape(w) for w in sorted(zh, key=lambda w: (-len(w), w))) or _NEVER)
 
     def find(self, low: str) -> set[str]:
         out = {self.zh[m.group(0)] for m in self.zh_rx.finditer(low)} if self.zh else set()
@@ -213,11 +214,11 @@ class _WordTable:
         return out
 
 
-_HAS_LATIN_LETTER = re.compile(r"[a-z]")
+_HAS_LATIN_LETTER = recache.compile(r"[a-z]")
 
 
 def _rx(d: dict, key: str) -> re.Pattern:
-    return re.compile(str(d[key]).strip())
+    return recache.compile(str(d[key]).strip())
 
 
 class _Lexicon:
@@ -229,26 +230,26 @@ class _Lexicon:
         for u in d["units"]:
             for w in u["words"]:
                 self.unit_of[str(w)] = (str(u["kind"]), float(u["factor"]))
-        units = "|".join(re.escape(w).replace(r"\ ", r"\s+") for w in sorted(self.unit_of, key=len, reverse=True))
+        units = "|".join(re.escape(w).replace(r"\ ", r"\s+") for w in sorted(self.unit_of, key=lambda w: (-len(w), w)))
         self.magnitude = {str(k): float(v) for k, v in d["magnitudes"].items()}
-        mags = "|".join(re.escape(k) for k in sorted(self.magnitude, key=len, reverse=True))
+        mags = "|".join(re.escape(k) for k in sorted(self.magnitude, key=lambda w: (-len(w), w)))
         num = r"[0-9]{1,3}(?:,[0-9]{3})+(?:\.[0-9]+)?|[0-9]+(?:\.[0-9]+)?"
-        self.qty = re.compile(r"(?P<n1>" + num + r")(?:(?:%|％)?[ ]?(?P<rsep>-|–|—|~|～|to|至|到)[ ]?(?P<n2>" + num + r"))?"
+        self.qty = recache.compile(r"(?P<n1>" + num + r")(?:(?:%|％)?[ ]?(?P<rsep>-|–|—|~|～|to|至|到)[ ]?(?P<n2>" + num + r"))?"
                               r"[ ]?(?:(?P<mag>" + mags + r")[ ]?)?(?P<unit>" + units + r")(?![A-Za-z0-9])")
         starts = {w[0] for w in self.unit_of} | {w[0] for w in self.magnitude} | set("-–—~～至到t%")
         # numbers followed by something that may start a unit: the full pattern is tried only there
-        self.qty_hint = re.compile(r"[0-9][0-9.,]*(?=[ ]?[" + "".join(re.escape(c) for c in sorted(starts)) + "])")
-        self.resolution = re.compile(r"\s*[x×X*]\s*[0-9]")
+        self.qty_hint = recache.compile(r"[0-9][0-9.,]*(?=[ ]?[" + "".join(re.escape(c) for c in sorted(starts)) + "])")
+        self.resolution = recache.compile(r"\s*[x×X*]\s*[0-9]")
         nw = d["number_words"]
         self.en_numbers = {str(k).lower(): float(v) for k, v in nw["en"].items() if k != "half"}
         self.zh_digits = {str(k): int(v) for k, v in nw["zh_digits"].items()}
         self.zh_units = {str(k): int(v) for k, v in nw["zh_units"].items()}
-        words = "|".join(re.escape(w).replace(r"\ ", r"\s+") for w in sorted(self.en_numbers, key=len, reverse=True))
-        self.word_qty = re.compile(r"(?P<w>" + words + r")[\s\-]+"
+        words = "|".join(re.escape(w).replace(r"\ ", r"\s+") for w in sorted(self.en_numbers, key=lambda w: (-len(w), w)))
+        self.word_qty = recache.compile(r"(?P<w>" + words + r")[\s\-]+"
                                    r"(?P<unit>minutes?|hours?|seconds?|days?|times|fold)(?![a-z])")
-        self.half = re.compile(r"\bby\s+(?:a\s+)?half\b|\bhalv(?:es|ed|ing)\b|\bin\s+half\b")
+        self.half = recache.compile(r"\bby\s+(?:a\s+)?half\b|\bhalv(?:es|ed|ing)\b|\bin\s+half\b")
         cn = "".join(self.zh_digits) + "".join(self.zh_units)
-        self.zh_qty = re.compile(r"(?P<cn>[" + cn + r"]{1,5})(?:个)?(?P<unit>倍|分钟|小时|钟头|秒钟|秒|天)")
+        self.zh_qty = recache.compile(r"(?P<cn>[" + cn + r"]{1,5})(?:个)?(?P<unit>倍|分钟|小时|钟头|秒钟|秒|天)")
         self.zh_qty_bad_before = set("第进统唯之同单首每" + cn)
         self.qual_before, self.qual_after = {}, {}
         for name, w in d["qualifiers"].items():
@@ -256,16 +257,16 @@ class _Lexicon:
                 words = [str(x) for x in w.get(where, ())]
                 alt = _alternation([x for x in words if x[:1].isascii() and x[:1].isalpha()],
                                    [x for x in words if not (x[:1].isascii() and x[:1].isalpha())])
-                table[name] = re.compile(r"(?:" + alt + r")\s*(?:了|为|是|达|达到|by|of)?\s*$" if where == "before"
+                table[name] = recache.compile(r"(?:" + alt + r")\s*(?:了|为|是|达|达到|by|of)?\s*$" if where == "before"
                                          else r"\s*(?:" + alt + r")")
-        self.tail = re.compile(_alternation(d["comparison_tail"]["en"]))
-        self.stop_after = re.compile(r"[和与及、并且而]|同时|(?<![a-z])(?:and|while|with|whereas|but)(?![a-z])")
+        self.tail = recache.compile(_alternation(d["comparison_tail"]["en"]))
+        self.stop_after = recache.compile(r"[和与及、并且而]|同时|(?<![a-z])(?:and|while|with|whereas|but)(?![a-z])")
         self.concepts = _WordTable(d["concepts"])
         metric_table = {k: v for k, v in d["concepts"].items() if k in set(d["metrics"])}
         gap = (r"\s*(?:的)?(?:值|分数|得分|指标|score|scores|of|is|was|为|是|达到了?|达|提升到|提高到|降低到|降至|升至|:|：|"
                r"=|高达|仅为?|低至|reaches|reached|achieves|achieved|of\s+only)?\s*(?:为|是|达到了?|:|：|=|of)?\s*")
         self.metric_value = _grouped(metric_table, "m", gap + r"(?P<val>[0-9]+(?:\.[0-9]+)?)(?![0-9.]*[A-Za-z%％倍×])")
-        self.metric_hint = re.compile("|".join(re.escape(w) for w in (
+        self.metric_hint = recache.compile("|".join(re.escape(w) for w in (
             "PSNR", "psnr", "SSIM", "LPIPS", "FID", "FVD", "KID", "WER", "CER", "MOS", "IoU", "IOU", "Dice", "DICE",
             "AUC", "mAP", "AP", "F1", "CLIP", "Fréchet", "Frechet", "FGD", "LSE", "Sync", "sync", "ccura", "recision",
             "ecall", "准确", "精度", "正确率", "识别率", "同步", "交并比", "峰值信噪比", "错误率", "错率")))
@@ -275,39 +276,39 @@ class _Lexicon:
         literal = []
         for i, (name, words) in enumerate(d["artifacts"].items()):
             alts = sorted({str(w).lower().rstrip("*") for w in (words or {}).get("en", ())} |
-                          {str(w) for w in (words or {}).get("zh", ())}, key=len, reverse=True)
+                          {str(w) for w in (words or {}).get("zh", ())}, key=lambda w: (-len(w), w))
             literal.append(f"(?P<a{i}>" + "|".join(re.escape(w) for w in alts) + ")")
-        self.artifacts_scan = re.compile("|".join(literal))
+        self.artifacts_scan = recache.compile("|".join(literal))
         self.future_en, self.present_en = _rx(d, "future_en_regex"), _rx(d, "present_en_regex")
         self.claim_before = _rx(d, "claim_before_zh_regex")
         self.claim_after = _rx(d, "claim_after_zh_regex")
         self.weak_before = _rx(d, "weak_claim_before_zh_regex")
         self.weak_after = _rx(d, "weak_claim_after_zh_regex")
         self.claim_en = _rx(d, "claim_en_regex")
-        self.future_zh = re.compile(_alternation(["will", "to be", "upon", "soon", "once", "later"], d["future_zh"])
+        self.future_zh = recache.compile(_alternation(["will", "to be", "upon", "soon", "once", "later"], d["future_zh"])
                                     + r"|后[^，。；,;]{0,4}(?:公开|开源|发布|提供|上传)")
-        self.negation = re.compile(_alternation(["not", "no", "never", "without", "unavailable"], d["negation_zh"]))
-        self.conditional = re.compile(_alternation(["if", "whether"], d["conditional_zh"]))
-        self.not_claim = re.compile(_alternation(d["not_about_paper_en"], list(d["not_about_paper_zh"]) +
+        self.negation = recache.compile(_alternation(["not", "no", "never", "without", "unavailable"], d["negation_zh"]))
+        self.conditional = recache.compile(_alternation(["if", "whether"], d["conditional_zh"]))
+        self.not_claim = recache.compile(_alternation(d["not_about_paper_en"], list(d["not_about_paper_zh"]) +
                                                  list(d["not_claim_zh"])))
-        self.avail_words = re.compile(r"开源|公开|发布|开放|提供|获取|下载|共享|上传|放出|availab|releas|open[- ]?sourc|"
+        self.avail_words = recache.compile(r"开源|公开|发布|开放|提供|获取|下载|共享|上传|放出|availab|releas|open[- ]?sourc|"
                                       r"public|found at|位于")
         self.denial_zh, self.denial_en = _rx(d, "denial_zh_regex"), _rx(d, "denial_en_regex")
         self.denial_excuse = _rx(d, "denial_excuse_regex")
-        self.denied_link = re.compile(r"(?:代码|源代码|源码|github)(?:仓库|库)?(?:的)?(?:链接|地址|网址|仓库)|"
+        self.denied_link = recache.compile(r"(?:代码|源代码|源码|github)(?:仓库|库)?(?:的)?(?:链接|地址|网址|仓库)|"
                                       r"github|链接|地址|网址|\blink|\burl|repositor")
         self.code_hosts = tuple(str(h).lower() for h in d["code_hosts"])
         self.code_before_url = _rx(d, "code_words_before_url_regex")
         self.placeholder_url = _rx(d, "placeholder_url_regex")
         # -- firsts
-        self.first_scan = re.compile(r"首次|首个|首款|首创|率先|开创|先河|前所未有|第一[个款种项次]|[Ff]irst|[Pp]ioneer")
+        self.first_scan = recache.compile(r"首次|首个|首款|首创|率先|开创|先河|前所未有|第一[个款种项次]|[Ff]irst|[Pp]ioneer")
         self.first_zh, self.first_en = _rx(d, "first_zh_regex"), _rx(d, "first_en_regex")
         self.first_ordinal, self.first_support = _rx(d, "first_ordinal_en_regex"), _rx(d, "first_support_en_regex")
         self.building_on = _rx(d, "building_on_en_regex")
-        self.first_other = re.compile(_alternation(["previous", "prior", "existing", "earlier", "traditional"],
+        self.first_other = recache.compile(_alternation(["previous", "prior", "existing", "earlier", "traditional"],
                                                    d["first_other_zh"]))
         self.first_application = _rx(d, "first_application_zh_regex")
-        self.topic_en = [(re.compile(r"(?<![a-z])" + re.escape(str(k).lower())), [str(z).lower() for z in v])
+        self.topic_en = [(recache.compile(r"(?<![a-z])" + re.escape(str(k).lower())), [str(z).lower() for z in v])
                          for k, v in d["topic_terms"].items()]
         # -- venues (case-sensitive: TIP, TOG, ACL are also words); the claim words are scanned first
         self.venue_of: dict[str, str] = {}
@@ -316,21 +317,21 @@ class _Lexicon:
             for n in names:
                 self.venue_of[_venue_key(str(n))] = str(canon)
                 aliases.append(str(n))
-        alt = "|".join(re.escape(a).replace(r"\ ", r"[\s\-]?") for a in sorted(set(aliases), key=len, reverse=True))
-        self.venue = re.compile(r"(?P<v>" + alt + r")(?![a-z])(?:[\s'’\-]*(?P<y>(?:19|20)[0-9]{2}|[0-9]{2})(?![0-9]))?")
-        self.venue_claim = re.compile(_alternation(d["venue_claim_en"], d["venue_claim_zh"]))
-        self.venue_claim_scan = re.compile("|".join(re.escape(str(w).rstrip("*")) for w in
+        alt = "|".join(re.escape(a).replace(r"\ ", r"[\s\-]?") for a in sorted(set(aliases), key=lambda w: (-len(w), w)))
+        self.venue = recache.compile(r"(?P<v>" + alt + r")(?![a-z])(?:[\s'’\-]*(?P<y>(?:19|20)[0-9]{2}|[0-9]{2})(?![0-9]))?")
+        self.venue_claim = recache.compile(_alternation(d["venue_claim_en"], d["venue_claim_zh"]))
+        self.venue_claim_scan = recache.compile("|".join(re.escape(str(w).rstrip("*")) for w in
                                                     list(d["venue_claim_zh"]) + list(d["venue_claim_en"]) +
                                                     [str(w).capitalize() for w in d["venue_claim_en"]]))
-        self.venue_not_claim = re.compile(_alternation([w for w in d["venue_not_claim"] if str(w).isascii()],
+        self.venue_not_claim = recache.compile(_alternation([w for w in d["venue_not_claim"] if str(w).isascii()],
                                                        [w for w in d["venue_not_claim"] if not str(w).isascii()]))
         self.comments_submitted = _rx(d, "comments_submitted_regex")
         self.comments_accepted = _rx(d, "comments_accepted_regex")
         # -- polarity
-        self.polarity = [(tuple(str(p["en_hint"]).lower().split("|")), str(p["name"]), re.compile(str(p["en_pos"])),
-                          re.compile(str(p["en_neg"])), re.compile(str(p["zh_neg"])), re.compile(str(p["zh_pos"])))
+        self.polarity = [(tuple(str(p["en_hint"]).lower().split("|")), str(p["name"]), recache.compile(str(p["en_pos"])),
+                          recache.compile(str(p["en_neg"])), recache.compile(str(p["zh_neg"])), recache.compile(str(p["zh_pos"])))
                          for p in d.get("polarity_pairs", ())]
-        self.polarity_context = re.compile(_alternation(zh=d.get("polarity_context_zh", ())))
+        self.polarity_context = recache.compile(_alternation(zh=d.get("polarity_context_zh", ())))
         # -- surveys, author order
         self.survey_title, self.survey_abstract = _rx(d, "survey_title_regex"), _rx(d, "survey_abstract_regex")
         self.own_result = _rx(d, "own_method_result_zh_regex")
@@ -415,7 +416,7 @@ def _zh_number(s: str, lex: _Lexicon) -> float | None:
 
 
 _NAME_BEFORE = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_.-/#@＃^")
-_AFTER_TIMES = re.compile(r"[0-9]\s*[x×X*]\s*$")
+_AFTER_TIMES = recache.compile(r"[0-9]\s*[x×X*]\s*$")
 
 
 def _quantities(text: str, lex: _Lexicon, *, words: bool = False, metrics: bool = True,
@@ -584,11 +585,11 @@ def _find_all(text: str, word: str) -> Iterator[int]:
     while at >= 0:
         yield at
         at = text.find(word, at + 1)
-_AVAILABILITY_HINT = re.compile(r"[Rr]eleas|[Aa]vailab|[Oo]pen[- ]?[Ss]ourc|[Pp]ublic|[Ss]har|[Pp]ublish|[Gg]it[Hh]ub|"
+_AVAILABILITY_HINT = recache.compile(r"[Rr]eleas|[Aa]vailab|[Oo]pen[- ]?[Ss]ourc|[Pp]ublic|[Ss]har|[Pp]ublish|[Gg]it[Hh]ub|"
                                 r"://|\\url|[Uu]pload|[Dd]ownload|[Cc]odes?\s*:|[Pp]rovid")
-_RAW_NUMBER = re.compile(r"[0-9]{1,3}(?:,[0-9]{3})+(?:\.[0-9]+)?|[0-9]+(?:\.[0-9]+)?")
-_NAME_SCAN = re.compile(r"[A-Z][A-Za-z0-9]*(?:[-_][A-Za-z0-9]+)*")
-_CAMEL = re.compile(r"[A-Z].*[A-Z0-9]|[a-z][A-Z]|[A-Za-z][0-9]|[0-9][A-Za-z]")
+_RAW_NUMBER = recache.compile(r"[0-9]{1,3}(?:,[0-9]{3})+(?:\.[0-9]+)?|[0-9]+(?:\.[0-9]+)?")
+_NAME_SCAN = recache.compile(r"[A-Z][A-Za-z0-9]*(?:[-_][A-Za-z0-9]+)*")
+_CAMEL = recache.compile(r"[A-Z].*[A-Z0-9]|[a-z][A-Z]|[A-Za-z][0-9]|[0-9][A-Za-z]")
 
 
 def _is_name(tok: str) -> bool:
@@ -1069,7 +1070,7 @@ def unsupported_code_link(entry: Entry, ctx):
 # HAL006 first claims
 
 
-_FIRST_ZH = re.compile(r"首次|首个|首款|首创|率先|开创|先河|前所未有|第一[个款种项次]")
+_FIRST_ZH = recache.compile(r"首次|首个|首款|首创|率先|开创|先河|前所未有|第一[个款种项次]")
 
 
 def _topics(low: str, lex: _Lexicon) -> set[int]:
@@ -1218,11 +1219,11 @@ def name_near_miss(entry: Entry, ctx):
 
 
 _SF = r"[A-Z][A-Za-z0-9\-]*[A-Z][A-Za-z0-9\-]*?"
-_SF_BEFORE = re.compile(r"(?P<sf>" + _SF + r")s?\s*$")
-_LF_INSIDE = re.compile(r"\s*(?P<lf>[A-Za-z][A-Za-z\-']*(?:[\s\-]+[A-Za-z][A-Za-z\-']*){1,9})\s*[)）]")
-_SF_INSIDE = re.compile(r"\s*(?P<sf>" + _SF + r")s?\s*[)）]")
+_SF_BEFORE = recache.compile(r"(?P<sf>" + _SF + r")s?\s*$")
+_LF_INSIDE = recache.compile(r"\s*(?P<lf>[A-Za-z][A-Za-z\-']*(?:[\s\-]+[A-Za-z][A-Za-z\-']*){1,9})\s*[)）]")
+_SF_INSIDE = recache.compile(r"\s*(?P<sf>" + _SF + r")s?\s*[)）]")
 _SMALL_WORDS = {"of", "the", "a", "an", "and", "for", "with", "in", "on", "to", "by", "via", "from", "as", "at"}
-_PAREN = re.compile(r"[（(]")
+_PAREN = recache.compile(r"[（(]")
 
 
 def _trim_long_form(sf: str, lf: str) -> str | None:

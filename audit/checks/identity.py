@@ -18,6 +18,7 @@ import unicodedata
 from dataclasses import dataclass
 from functools import lru_cache
 
+from .. import recache
 from ..model import Entry, Field, Severity
 from ..rules.registry import Examples, Hit, entry_rule, per_entry
 
@@ -43,9 +44,9 @@ def _list(name: str) -> frozenset[str]:
 # Text folding
 
 HAN = "\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
-_HAN_CHAR = re.compile(f"[{HAN}]")
+_HAN_CHAR = recache.compile(f"[{HAN}]")
 # Spacing accents that PDF extraction leaves beside the letter they belonged to ("Dubi´nski", "Jo˜ana").
-_ARTIFACTS = re.compile(r"[\u00b4\u0060\u00a8\u00b8\u00af\u02b9-\u02ff]")
+_ARTIFACTS = recache.compile(r"[\u00b4\u0060\u00a8\u00b8\u00af\u02b9-\u02ff]")
 _LETTER_MAP = str.maketrans({"ł": "l", "Ł": "L", "ø": "o", "Ø": "O", "đ": "d", "Đ": "D", "ð": "d", "þ": "th",
                              "æ": "ae", "Æ": "AE", "œ": "oe", "Œ": "OE", "ı": "i", "ß": "ss"})
 
@@ -60,11 +61,11 @@ def fold(text: str) -> str:
     return "".join(c for c in text if not unicodedata.combining(c)).casefold()
 
 
-_NON_ALNUM = re.compile(rf"[^0-9a-z{HAN}]+")
+_NON_ALNUM = recache.compile(rf"[^0-9a-z{HAN}]+")
 
 
-_TAG = re.compile(r"<[^>\n]{0,200}>|&(?:amp|lt|gt|nbsp);")
-_MARKUP = re.compile(r"[*_`#>|]+")
+_TAG = recache.compile(r"<[^>\n]{0,200}>|&(?:amp|lt|gt|nbsp);")
+_MARKUP = recache.compile(r"[*_`#>|]+")
 
 
 def blank_markup(text: str) -> str:
@@ -78,7 +79,7 @@ def squash(text: str) -> str:
     return _NON_ALNUM.sub("", fold(text))
 
 
-_LATEX = re.compile(r"[$^{}\\]")
+_LATEX = recache.compile(r"[$^{}\\]")
 
 
 def spaced(text: str) -> str:
@@ -90,27 +91,27 @@ def spaced(text: str) -> str:
 # ---------------------------------------------------------------------------------------------------------------
 # Author names
 
-_URL_OR_MAIL = re.compile(r"https?://\S+|www\.\S+|[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
-_PARENS = re.compile(r"[（(]([^()（）]{0,200})[)）]")
+_URL_OR_MAIL = recache.compile(r"https?://\S+|www\.\S+|[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
+_PARENS = recache.compile(r"[（(]([^()（）]{0,200})[)）]")
 # Separators between names. "·" separates Latin names but joins the parts of a transliterated name ("卡兹·哈克").
-_SEP = re.compile(rf"[,，、;；/|\n。]|\s+(?:and|&)\s+|以及|及其|[和与及]|(?<![{HAN}])\s*[·•]\s*|\s*[·•]\s*(?![{HAN}])")
+_SEP = recache.compile(rf"[,，、;；/|\n。]|\s+(?:and|&)\s+|以及|及其|[和与及]|(?<![{HAN}])\s*[·•]\s*|\s*[·•]\s*(?![{HAN}])")
 _ACCENT_MARKS = "\u00b4\u0060\u00a8\u00b8\u00af\u02b9-\u02ff"
 _LATIN_WORD = rf"[A-Za-zÀ-ÖØ-öø-ɏḀ-ỿ{_ACCENT_MARKS}][A-Za-zÀ-ÖØ-öø-ɏḀ-ỿ'’.\-{_ACCENT_MARKS}]*"
-_LATIN_RUN = re.compile(rf"{_LATIN_WORD}(?:[ \t\u00a0]+{_LATIN_WORD})*")
-_HAN_RUN = re.compile(rf"[{HAN}]+(?:\s*[·•・]\s*[{HAN}]+)*(?:[xX]{{1,3}}(?![A-Za-z]))?")
+_LATIN_RUN = recache.compile(rf"{_LATIN_WORD}(?:[ \t\u00a0]+{_LATIN_WORD})*")
+_HAN_RUN = recache.compile(rf"[{HAN}]+(?:\s*[·•・]\s*[{HAN}]+)*(?:[xX]{{1,3}}(?![A-Za-z]))?")
 
 # The list is cut short on purpose: 等, et al., etc., "and others", 其他作者/其余/多位/部分 …
-_TRUNCATED = re.compile(
+_TRUNCATED = recache.compile(
     r"等|et\.?\s*al|\betc\b|\bothers\b|其他|其余|其它|更多|多位|若干|众多|一些|部分|完整(?:名单|列表)|省略|…|\.\.\.", re.I)
 # The section says the names are not given. (Placeholders such as xxx / 待补充 belong to the placeholder rules.)
-_NOT_GIVEN = re.compile(
+_NOT_GIVEN = recache.compile(
     r"未提供|未给出|未列出|未公开|未注明|未知|没有(?:提供|给出|列出)|无法(?:提供|得知|列出|确定|获取|填写)|暂无|暂未|尚未|"
     r"不详|无给出|匿名|not\s+(?:provided|available|given|listed|specified|known)|unknown|anonymous|\bn/a\b", re.I)
 _PLACEHOLDER = r"x{2,}|待补充|待填|待定|待查|待提供|请提供|请补充|请填写|请根据|需要您|\.{3}|…"
-_PLACEHOLDER_START = re.compile(
+_PLACEHOLDER_START = recache.compile(
     rf"^[\s\[\]【】（）()<>:：*_-]*(?:{_PLACEHOLDER}|作者[一二三四五1-9]|(?:作者)?(?:姓名|名称|名字|名)\s*[（(:：]|"
     rf"作者(?:姓名|名称|名字|名)?\s*(?:[（()）]|$))", re.I)
-_PLACEHOLDER_ANY = re.compile(_PLACEHOLDER, re.I)
+_PLACEHOLDER_ANY = recache.compile(_PLACEHOLDER, re.I)
 
 
 @dataclass(frozen=True)
@@ -123,8 +124,8 @@ class Name:
     sorted_key: str = ""        # tokens sorted: "bin dou" for "Dou Bin"
 
 
-_NOT_NAME_CHAR = re.compile(r"[^a-z.\-' ]+")
-_NAME_PUNCT = re.compile(r"[.\-']")
+_NOT_NAME_CHAR = recache.compile(r"[^a-z.\-' ]+")
+_NAME_PUNCT = recache.compile(r"[.\-']")
 
 
 @lru_cache(maxsize=4096)
@@ -169,7 +170,7 @@ def _is_personal_name(words: list[str]) -> bool:
     return capital >= max(1, len(words) - 1 - sum(fold(w) in particles for w in words))
 
 
-_ET_AL = re.compile(r"\bet\.?\s*al\b\.?|\betc\b\.?|\band\s+others\b", re.I)
+_ET_AL = recache.compile(r"\bet\.?\s*al\b\.?|\betc\b\.?|\band\s+others\b", re.I)
 
 
 def latin_names(text: str, base: int = 0) -> list[Name]:
@@ -200,20 +201,20 @@ def latin_names(text: str, base: int = 0) -> list[Name]:
     return out
 
 
-_TRAILING_DENG = re.compile(r"(?:等人?|等)$")
-_DOTS = re.compile("[·•・]")
-_SPACE = re.compile(r"\s")
-_TRAILING_X = re.compile(r"[xX]+$")
+_TRAILING_DENG = recache.compile(r"(?:等人?|等)$")
+_DOTS = recache.compile("[·•・]")
+_SPACE = recache.compile(r"\s")
+_TRAILING_X = recache.compile(r"[xX]+$")
 
 
 @lru_cache(maxsize=1)
 def _han_stops() -> tuple[re.Pattern, re.Pattern, re.Pattern]:
     """(any multi-character stop word, a single-character stop word, a transliteration stop character)."""
     stop = _list("not_name_han")
-    multi = "|".join(sorted((re.escape(w) for w in stop if len(w) > 1), key=len, reverse=True)) or "(?!)"
-    single = "".join(re.escape(w) for w in stop if len(w) == 1) or "\x00"
-    trans = "".join(re.escape(w) for w in _list("not_transliteration")) or "\x00"
-    return re.compile(multi), re.compile(f"[{single}]"), re.compile(f"[{trans}]")
+    multi = "|".join(sorted((re.escape(w) for w in stop if len(w) > 1), key=lambda w: (-len(w), w))) or "(?!)"
+    single = "".join(re.escape(w) for w in sorted(stop) if len(w) == 1) or "\x00"
+    trans = "".join(re.escape(w) for w in sorted(_list("not_transliteration"))) or "\x00"
+    return recache.compile(multi), recache.compile(f"[{single}]"), recache.compile(f"[{trans}]")
 
 
 def han_names(text: str) -> list[tuple[int, int]]:
@@ -249,9 +250,9 @@ def han_names(text: str) -> list[tuple[int, int]]:
     return spans
 
 
-_TRANSLIT_LABEL = re.compile(r"^(?:音译|中文名?|译名)[:：]?")
-_TRANSLIT_BODY = re.compile(rf"[{HAN}·•・\s]{{2,12}}(?:[xX]{{1,3}})?")
-_LATIN_BEFORE = re.compile(r"[A-Za-z][A-Za-z.'\-]*\s*[*∗†‡\d]*$")
+_TRANSLIT_LABEL = recache.compile(r"^(?:音译|中文名?|译名)[:：]?")
+_TRANSLIT_BODY = recache.compile(rf"[{HAN}·•・\s]{{2,12}}(?:[xX]{{1,3}})?")
+_LATIN_BEFORE = recache.compile(r"[A-Za-z][A-Za-z.'\-]*\s*[*∗†‡\d]*$")
 
 
 def _is_transliteration(text: str, at: int, part: str) -> bool:
@@ -423,8 +424,8 @@ def analyse_authors(entry: Entry) -> AuthorReport | None:
     return report
 
 
-_LATIN_LETTER = re.compile("[A-Za-z]")
-_HEADER_AND = re.compile(r"\s+and\s+|\s*&\s*")
+_LATIN_LETTER = recache.compile("[A-Za-z]")
+_HEADER_AND = recache.compile(r"\s+and\s+|\s*&\s*")
 
 
 def _authors(entry: Entry, ctx) -> AuthorReport | None:
@@ -559,20 +560,20 @@ def authors_order(entry: Entry, ctx):
 # ---------------------------------------------------------------------------------------------------------------
 # Titles
 
-_TITLE_LABEL = re.compile(
+_TITLE_LABEL = recache.compile(
     r"^\s*(?:[-*•]\s*)?(?:\**\s*)?(?:中文(?:翻译|标题|题目)?|英文(?:标题|题目|翻译)?|翻译|原(?:文)?(?:标题|题目)|(?:标题|题目)(?:翻译)?|"
     r"(?:english|chinese|original)?\s*(?:title|translation)(?:\s+in\s+(?:english|chinese))?|english|chinese)"
     r"\s*(?:\**\s*)?[:：]\s*(?:\**\s*)?", re.I)
-_REMARK = re.compile(r"^\s*(?:注|备注|说明|此为|这是|以上|意译|直译|其中|本文|该论文|该文|原文)")
-_LABEL_SEP = re.compile(r"[；;｜|/](?=\s*(?:中文|英文|翻译|标题|题目|english|chinese|original|title|translation))", re.I)
-_EMBEDDED_LATIN = re.compile(
+_REMARK = recache.compile(r"^\s*(?:注|备注|说明|此为|这是|以上|意译|直译|其中|本文|该论文|该文|原文)")
+_LABEL_SEP = recache.compile(r"[；;｜|/](?=\s*(?:中文|英文|翻译|标题|题目|english|chinese|original|title|translation))", re.I)
+_EMBEDDED_LATIN = recache.compile(
     r"[A-Za-z0-9$][A-Za-z0-9$^'’\-.,:&+]*(?:[ \t]+[A-Za-z0-9$^(][A-Za-z0-9$^'’\-.,:&+()]*){3,}")
-_GLOSS_AFTER = re.compile(r"\s*[（(]([^()（）\n]{1,50})[)）]")
-_LEAD_NAME = re.compile(r"([A-Za-z0-9$^\-\s.]{2,40})[（(]?\s*$")
-_OPEN_PARENS = re.compile(r"[（(][^()（）]*(?:[)）]|$)")
-_PAREN_SPLIT = re.compile(r"[（(]|[)）]")
-_COINED = re.compile(r"[a-z][A-Z]|[A-Z]{2}|\d|[^\x00-\x7f]|^[A-Z]-|-[A-Z](?:-|$)|[$^]")
-_WORD = re.compile(r"[A-Za-z][A-Za-z0-9'’\-]*")
+_GLOSS_AFTER = recache.compile(r"\s*[（(]([^()（）\n]{1,50})[)）]")
+_LEAD_NAME = recache.compile(r"([A-Za-z0-9$^\-\s.]{2,40})[（(]?\s*$")
+_OPEN_PARENS = recache.compile(r"[（(][^()（）]*(?:[)）]|$)")
+_PAREN_SPLIT = recache.compile(r"[（(]|[)）]")
+_COINED = recache.compile(r"[a-z][A-Z]|[A-Z]{2}|\d|[^\x00-\x7f]|^[A-Z]-|-[A-Z](?:-|$)|[$^]")
+_WORD = recache.compile(r"[A-Za-z][A-Za-z0-9'’\-]*")
 
 
 def _han_count(text: str) -> int:
@@ -632,7 +633,7 @@ def title_units(text: str) -> tuple[list[_Piece], list[_Piece]]:
     return english, chinese
 
 
-_NAME_HEAD = re.compile(r"^\s*([^:：]{2,60}?)\s*[:：]\s+\S")
+_NAME_HEAD = recache.compile(r"^\s*([^:：]{2,60}?)\s*[:：]\s+\S")
 
 
 def _is_coined(word: str) -> bool:
@@ -682,7 +683,7 @@ def _proper_name_in_abstract(name: str, abstract: str) -> bool:
     return False
 
 
-_EN_REMARK = re.compile(
+_EN_REMARK = recache.compile(
     r"^\s*(?:note|this|these|it|here|please|the\s+(?:title|paper|original))\b|\btranslat|\btitle\s+of\b", re.I)
 
 
@@ -708,7 +709,7 @@ def _title_parts(entry: Entry):
     return field, header, text, english, chinese, _header_name(header)
 
 
-_NAME_ACRONYM = re.compile(r"\(([^()]{2,20})\)")
+_NAME_ACRONYM = recache.compile(r"\(([^()]{2,20})\)")
 _ACRONYM_AFTER = r"\s*\(([A-Z][A-Za-z0-9-]{1,9})\)"
 
 

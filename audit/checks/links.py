@@ -15,6 +15,7 @@ import unicodedata
 from dataclasses import dataclass, field
 from urllib.parse import unquote
 
+from .. import recache
 from ..model import Entry, Field, Severity
 from ..rules.registry import Examples, Hit, entry_rule, per_entry, replace_span
 
@@ -34,19 +35,19 @@ class _Lists:
         self.absent = alt("absent")
         self.placeholder = alt("placeholders")
         self.deferral = alt("deferrals")
-        self.paper_re = re.compile(self.paper, _FLAGS)
-        self.code_re = re.compile(self.code, _FLAGS)
-        self.absent_re = re.compile(self.absent, _FLAGS)
-        self.placeholder_re = re.compile(self.placeholder, _FLAGS)
-        self.fake_host = re.compile(r"(?:%s)\Z" % alt("fake_hosts"), _FLAGS)
+        self.paper_re = recache.compile(self.paper, _FLAGS)
+        self.code_re = recache.compile(self.code, _FLAGS)
+        self.absent_re = recache.compile(self.absent, _FLAGS)
+        self.placeholder_re = recache.compile(self.placeholder, _FLAGS)
+        self.fake_host = recache.compile(r"(?:%s)\Z" % alt("fake_hosts"), _FLAGS)
         self.bare_paper = {str(w).lower() for w in data.get("bare_paper_words", ())}
         self.bare_code = {str(w).lower() for w in data.get("bare_code_words", ())}
         self.fake_owners = {str(o).lower() for o in data.get("fake_owners", ())}
-        self.fake_path = re.compile(data.get("fake_path", r"(?!x)x"), _FLAGS)
-        self.publisher = re.compile(r"(?:^|\.)(?:%s)" % alt("publisher_hosts"), _FLAGS)
-        self.code_host = re.compile(r"(?:^|\.)(?:%s)(?:/|\Z)" % alt("code_hosts"), _FLAGS)
-        self.repo_host = re.compile(r"(?:^|\.)(?:%s)(?:/|\Z)" % alt("repo_hosts"), _FLAGS)
-        self.not_code_host = re.compile(r"(?:^|\.)(?:%s)(?:/|\Z)" % alt("not_code_hosts"), _FLAGS)
+        self.fake_path = recache.compile(data.get("fake_path", r"(?!x)x"), _FLAGS)
+        self.publisher = recache.compile(r"(?:^|\.)(?:%s)" % alt("publisher_hosts"), _FLAGS)
+        self.code_host = recache.compile(r"(?:^|\.)(?:%s)(?:/|\Z)" % alt("code_hosts"), _FLAGS)
+        self.repo_host = recache.compile(r"(?:^|\.)(?:%s)(?:/|\Z)" % alt("repo_hosts"), _FLAGS)
+        self.not_code_host = recache.compile(r"(?:^|\.)(?:%s)(?:/|\Z)" % alt("not_code_hosts"), _FLAGS)
         self.tokens = _guarded("|".join([
             r"(?P<md>\[(?P<mdtext>[^\[\]\n]{0,200})\]\((?P<mdtarget>[^()\n]{0,400})\))",
             r"(?P<angle><(?P<angletext>[^<>\n]{1,200})>)",
@@ -61,12 +62,12 @@ class _Lists:
             r"(?P<repo>\[(?P<repopath>[A-Za-z0-9_.-]+/[A-Za-z0-9_.-]+)\])",
         ]))
         # A parenthesis right after a URL that only names what the URL is: "https://… （GitHub代码链接）".
-        self.trailing_label = re.compile(r"\s*[（(]\s*(?P<body>[^（()）\n]{1,24})[)）]", _FLAGS)
+        self.trailing_label = recache.compile(r"\s*[（(]\s*(?P<body>[^（()）\n]{1,24})[)）]", _FLAGS)
         # A line outside the Urls section that gives links: a label followed by a colon, or a line that starts
         # with a label followed by an absence ("论文链接待补充").
         self.link_line = _guarded(
             r"(?:(?:%s)|(?:%s))\s*(?:\*\*|</?strong>)?\s*[:：]" % (self.paper, self.code))
-        self.link_line_start = re.compile(
+        self.link_line_start = recache.compile(
             r"^[\s>*+\-\d.、()（）]*(?:\*\*)?\s*(?:(?:%s)|(?:%s))\s*(?:[（(]\s*)?(?:%s)"
             % (self.paper, self.code, self.absent), _FLAGS)
 
@@ -76,7 +77,7 @@ _URL = (r"(?:https?://|www\.)" + _URL_CHARS + r"+"
         r"|(?<![\w.@/-])[A-Za-z0-9-]+\.github\.io(?:/" + _URL_CHARS + r"*)?"
         r"|(?<![\w.@/-])github\.com/" + _URL_CHARS + r"+")
 
-_URL_RE = re.compile(_URL, _FLAGS)
+_URL_RE = recache.compile(_URL, _FLAGS)
 _LISTS: _Lists | None = None
 
 
@@ -88,7 +89,7 @@ def _guarded(pattern: str) -> re.Pattern:
     if first:
         cls = "".join(re.escape(c) for c in sorted(first))
         pattern = f"(?=[{cls}])(?:{pattern})"
-    return re.compile(pattern, _FLAGS)
+    return recache.compile(pattern, _FLAGS)
 
 
 def _first_chars(pattern: str) -> set[str] | None:
@@ -166,11 +167,11 @@ def lists() -> _Lists:
 
 # HTML tags and markdown emphasis are blanked (same length, so offsets stay valid); `<Url to …>` and
 # `<https://…>` are kept because they are values.
-_MASK = re.compile(r"</?(?:p|li|ol|ul|strong|b|em|i|br|span|div|a|code|sup|sub|h[1-6]|details|summary)\b[^<>\n]*>"
+_MASK = recache.compile(r"</?(?:p|li|ol|ul|strong|b|em|i|br|span|div|a|code|sup|sub|h[1-6]|details|summary)\b[^<>\n]*>"
                    r"|\*\*|__|&nbsp;", re.I)
 
 
-_ANCHOR = re.compile(r"<a\s[^<>\n]*?href\s*=\s*[\"']?(?P<href>[^\"'\s<>]+)[^<>\n]*>", re.I)
+_ANCHOR = recache.compile(r"<a\s[^<>\n]*?href\s*=\s*[\"']?(?P<href>[^\"'\s<>]+)[^<>\n]*>", re.I)
 
 
 def _blank_anchor(m: re.Match) -> str:
@@ -397,7 +398,7 @@ def read_links(fld: Field, text: str, offset: int, initial: str) -> Links:
     return Links(fld, toks)
 
 
-_GAP = re.compile(r"[ \t]*(?:任何|具体|相关|该|其)?(?:论文|文章|本文)?(?:的)?(?:具体|相关)?[ \t]*")
+_GAP = recache.compile(r"[ \t]*(?:任何|具体|相关|该|其)?(?:论文|文章|本文)?(?:的)?(?:具体|相关)?[ \t]*")
 
 
 def _url_tok(raw: str, s: int, e: int) -> Tok:
@@ -526,7 +527,7 @@ def paper_link_absent(entry: Entry, ctx):
                 return
 
 
-_SLOT_LABEL_END = re.compile(r"(?:链接|地址|网址|论文|代码|仓库|link|links|url|urls|paper|github|code|arxiv)\**$", re.I)
+_SLOT_LABEL_END = recache.compile(r"(?:链接|地址|网址|论文|代码|仓库|link|links|url|urls|paper|github|code|arxiv)\**$", re.I)
 _SLOT_END = set("；;，,。）)、 \t|")
 
 
@@ -599,7 +600,7 @@ def _absent_hit(lk: Links, t: Tok, expected: str) -> Hit:
 
 
 # The header calls its URL code or a project page: a header URL on another host is then surely the code link.
-_CODE_WORDS = re.compile(r"\b(?:code|codes|github|project\s+page|repository|implementation)\b", re.I)
+_CODE_WORDS = recache.compile(r"\b(?:code|codes|github|project\s+page|repository|implementation)\b", re.I)
 
 
 @entry_rule("LNK002", name="code-link-absent", category="missing-link", severity="error",

@@ -11,15 +11,16 @@ import re
 import unicodedata
 from urllib.parse import unquote, urlsplit
 
+from .. import recache
 from ..model import Field, Post, Severity
 from ..rules.examples import build_post
 from ..rules.registry import Examples, Hit, post_rule
 
-_DATE = re.compile(r"(?<!\d)(\d{4})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})(?!\d)")
-_UPDATE_IN = re.compile(r"update\s+in\s+(\d{4}\s*[-/.年]\s*\d{1,2}\s*[-/.月]\s*\d{1,2})", re.I)
-_KEEP = re.compile(r"[^0-9a-z\u3400-\u4dbf\u4e00-\u9fff]+")
-_IMG_TAG = re.compile(r"<img\b[^>]*?\bsrc\s*=\s*[\"']?([^\"'\s>]+)", re.I)
-_MD_IMAGE = re.compile(r"!\[[^\]\n]*\]\(\s*<?([^)\s>]+)")
+_DATE = recache.compile(r"(?<!\d)(\d{4})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})(?!\d)")
+_UPDATE_IN = recache.compile(r"update\s+in\s+(\d{4}\s*[-/.年]\s*\d{1,2}\s*[-/.月]\s*\d{1,2})", re.I)
+_KEEP = recache.compile(r"[^0-9a-z\u3400-\u4dbf\u4e00-\u9fff]+")
+_IMG_TAG = recache.compile(r"<img\b[^>]*?\bsrc\s*=\s*[\"']?([^\"'\s>]+)", re.I)
+_MD_IMAGE = recache.compile(r"!\[[^\]\n]*\]\(\s*<?([^)\s>]+)")
 
 
 def calendar_day(value: object) -> _dt.date | None:

@@ -9,6 +9,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from .. import recache
 from ..model import DIGEST_SECTIONS, Entry, Severity
 from ..rules.registry import Examples, Hit, entry_rule
 
@@ -53,14 +54,14 @@ def _load() -> _SurveyTerms:
                 spellings.update((term.upper(), term.title(), term.capitalize()))
         for term in list(doc.get("weak") or ()) + list(doc.get("strong") or ()):
             spellings.add(str(term))
-        alternation = "|".join(re.escape(t) for t in sorted(spellings, key=len, reverse=True))
+        alternation = "|".join(re.escape(t) for t in sorted(spellings, key=lambda w: (-len(w), w)))
 
         def guard(patterns: object) -> re.Pattern:
             items = [patterns] if isinstance(patterns, str) else list(patterns or ())
-            return re.compile("|".join(f"(?:{p})" for p in items) or "(?!)", re.I)
+            return recache.compile("|".join(f"(?:{p})" for p in items) or "(?!)", re.I)
 
         _TERMS = _SurveyTerms(
-            pattern=re.compile(alternation), points=points,
+            pattern=recache.compile(alternation), points=points,
             literature=frozenset(str(t).lower() for t in doc.get("literature_terms") or ()),
             human_guard=guard(doc.get("human_guard")), literature_guard=guard(doc.get("literature_guard")),
             error=float(doc.get("error", 2)), warning=float(doc.get("warning", 1)))

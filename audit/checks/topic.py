@@ -9,8 +9,8 @@ editing in a Diffusion Models post) stays on-topic; a post whose topic is not in
 """
 from __future__ import annotations
 
-import re
 
+from .. import recache
 from ..gazetteer import fold
 from ..model import Entry, Post
 from ..rules.registry import Examples, Hit, entry_rule
@@ -25,7 +25,7 @@ MIN_ABSTRACT = 150  # characters: a shorter (or missing) abstract is too little 
 # substrings), but answered with substring tests on a word-normalised text: about a hundred times faster than one
 # regular expression with a look-behind per term, which matters for a rule run on every entry.
 
-_WORDS = re.compile(r"[a-z0-9]+")
+_WORDS = recache.compile(r"[a-z0-9]+")
 
 
 class TermMatcher:

@@ -22,13 +22,14 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Iterator
 
+from .. import recache
 from ..model import Field, Fix, Severity, plain_text
 from .registry import Examples, Hit, Rule, RuleMeta
 from .scopes import ALL_SCOPES, POST_SCOPES, entry_fields, post_fields
 
 KINDS = ("phrase", "regex", "tokens")
 FIXES = ("delete-line",)
-_LEFTOVER = re.compile(r"[\s\W\d_]+")  # what may stand beside a deletable match: markers, punctuation, numbering
+_LEFTOVER = recache.compile(r"[\s\W\d_]+")  # what may stand beside a deletable match: markers, punctuation, numbering
 REQUIRED = ("code", "name", "category", "severity", "message", "scope", "kind", "patterns", "examples")
 
 
@@ -136,7 +137,7 @@ def _sequence(pattern: list) -> str | None:
         words = _first_words([{k: v for k, v in token.items() if k != "OP"}])
         if words is None or op not in (None, "?", "*"):
             return None
-        alt = "(?:" + "|".join(re.escape(w) for w in sorted(words, key=len, reverse=True)) + ")"
+        alt = "(?:" + "|".join(re.escape(w) for w in sorted(words, key=lambda w: (-len(w), w))) + ")"
         parts.append(f"(?:{alt}[\\W_]*)?" if op in ("?", "*") else f"{alt}[\\W_]*")
     return "(?<!\\w)" + "".join(parts) if parts else None
 
@@ -146,15 +147,15 @@ def token_hint(patterns: list) -> re.Pattern | None:
     only for texts that may match."""
     sequences = [_sequence(p) if isinstance(p, list) else None for p in patterns]
     if all(sequences):
-        return re.compile("|".join(sequences), re.I)
+        return recache.compile("|".join(sequences), re.I)
     words: set[str] = set()
     for pattern in patterns:
         first = _first_words(pattern) if isinstance(pattern, list) else None
         if first is None:
             return None
         words.update(first)
-    alternatives = "|".join(re.escape(w) for w in sorted(words, key=len, reverse=True))
-    return re.compile(rf"(?<!\w)(?:{alternatives})(?!\w)", re.I)
+    alternatives = "|".join(re.escape(w) for w in sorted(words, key=lambda w: (-len(w), w)))
+    return recache.compile(rf"(?<!\w)(?:{alternatives})(?!\w)", re.I)
 
 
 # Where a word of an English token pattern may start and end for spaCy's blank English tokenizer to make it a token
@@ -162,7 +163,7 @@ def token_hint(patterns: list) -> re.Pattern | None:
 # punctuation that the tokenizer splits off as suffixes ("this.", "know.)", "this…").
 _SURE_START = r"(?<!\S)"
 _SURE_END = r"(?=[,.!?;:…—。，！？)\]\"”’]*(?:\s|$))"
-_SURE_WORD = re.compile(r"[a-z]+")
+_SURE_WORD = recache.compile(r"[a-z]+")
 
 
 def sure_regexes(patterns: list, lang: str) -> tuple[re.Pattern, ...]:
@@ -197,9 +198,9 @@ def sure_regexes(patterns: list, lang: str) -> tuple[re.Pattern, ...]:
             if parts:
                 parts.append("[,.!?;:]? " if optional_punct else " ")
             optional_punct = False
-            parts.append("(?:" + "|".join(sorted(words, key=len, reverse=True)) + ")")
+            parts.append("(?:" + "|".join(sorted(words, key=lambda w: (-len(w), w))) + ")")
         else:
-            out.append(re.compile(_SURE_START + "".join(parts) + _SURE_END, re.I | re.A))
+            out.append(recache.compile(_SURE_START + "".join(parts) + _SURE_END, re.I | re.A))
     return tuple(out)
 
 
@@ -342,15 +343,15 @@ def _build(path: Path, item: object) -> PatternRule:
     try:
         if kind == "phrase":
             ordered = sorted((str(p) for p in patterns), key=len, reverse=True)
-            matcher = _Matcher(kind, re.compile("|".join(re.escape(p) for p in ordered), re.I),
+            matcher = _Matcher(kind, recache.compile("|".join(re.escape(p) for p in ordered), re.I),
                                phrases=tuple(p.lower() for p in ordered))
         elif kind == "regex":
-            matcher = _Matcher(kind, regexes=tuple(re.compile(str(p), re.I | re.M) for p in patterns))
+            matcher = _Matcher(kind, regexes=tuple(recache.compile(str(p), re.I | re.M) for p in patterns))
         else:
             lang = item.get("lang", "zh")
             matcher = _Matcher(kind, token_patterns=patterns, lang=lang, hint=token_hint(patterns),
                                sure=sure_regexes(patterns, lang))
-        unless = [re.compile(u, re.I) for u in item.get("unless", []) or []]
+        unless = [recache.compile(u, re.I) for u in item.get("unless", []) or []]
     except re.error as exc:
         raise PackError(f"{where}: bad regular expression ({exc})") from None
     try:
