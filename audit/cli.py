@@ -135,8 +135,8 @@ def check(
     try:
         keep = format in NEEDS_POST or report_dir is not None
         with _progress(quiet, "auditing") as progress:
-            result = audit_paths(paths, AuditOptions(config=cfg, metadata=records, keep_post=keep), jobs=jobs,
-                                 progress=progress)
+            options = AuditOptions(config=cfg, metadata=records, keep_post=keep, keep_fixes=False)
+            result = audit_paths(paths, options, jobs=jobs, progress=progress)
     except PackError as exc:
         fail(str(exc))
     if write_baseline_file is not None:

@@ -17,9 +17,9 @@ from . import recache
 from . import score as scoring
 from .config import Config
 from .encoding import UnreadableFile, decode, repair
-from .model import SECTION_KEYS, Entry, Finding, Post, Severity, excerpt
+from .model import SECTION_KEYS, Entry, Field, Finding, Post, Severity, excerpt
 from .parse import parse_post
-from .rules.registry import Context, Hit, Rule, logic_rules
+from .rules.registry import Context, Hit, Rule, forget_entries, logic_rules
 
 SUFFIXES = (".md", ".markdown", ".txt")
 SKIP_DIRS = {".git", ".hg", ".svn", "node_modules", ".venv", "venv", "__pycache__", ".tox", ".mypy_cache"}
@@ -29,7 +29,7 @@ SKIP_DIRS = {".git", ".hg", ".svn", "node_modules", ".venv", "venv", "__pycache_
 # Results
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class PaperReport:
     index: int
     arxiv_id: str | None
@@ -48,7 +48,7 @@ class PaperReport:
         return [f for f in self.findings if not f.suppressed]
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class PostReport:
     path: str
     title: str | None
@@ -247,9 +247,10 @@ class AuditOptions:
     metadata: Mapping[str, object] = field(default_factory=dict)   # arxiv_id -> ArxivRecord
     keep_post: bool = False       # keep the parsed post on each report (HTML reports show its lines)
     keep_skeleton: bool = False   # keep a small skeleton of it (for cross-post checks)
+    keep_fixes: bool = True       # keep each finding's mechanical repair (`audit fix` needs them; a check does not)
 
 
-def _finding(rule: Rule, hit: Hit, config: Config, paper: int | None) -> Finding:
+def _finding(rule: Rule, hit: Hit, config: Config, paper: int | None, keep_fix: bool = True) -> Finding:
     meta = rule.meta
     severity = config.severity_for(meta.code, meta.category, hit.severity or meta.severity, meta.name)
     if hit.field is not None:
@@ -262,7 +263,8 @@ def _finding(rule: Rule, hit: Hit, config: Config, paper: int | None) -> Finding
     return Finding(rule=meta.code, category=meta.category, severity=severity,
                    message=hit.message or meta.message.replace("{match}", "").replace("{match!r}", ""),
                    line=line, column=column, end_line=end_line if end_line != line else None,
-                   excerpt=excerpt(text), paper=hit.paper if hit.paper is not None else paper, fix=hit.fix)
+                   excerpt=excerpt(text), paper=hit.paper if hit.paper is not None else paper,
+                   fix=hit.fix if keep_fix else None)
 
 
 def audit_text(text: str, path: str, options: AuditOptions, encoding=None) -> PostReport:
@@ -278,6 +280,7 @@ def _parse_and_audit(text: str, path: str, options: AuditOptions, encoding=None)
 
 
 def audit_post(post: Post, options: AuditOptions) -> PostReport:
+    forget_entries()  # analyses are shared by the rules of one post; holding them longer only costs memory
     config = options.config
     rules = selected_rules(config, post.path)
     ctx = Context(post=post, metadata=options.metadata,
@@ -289,7 +292,7 @@ def audit_post(post: Post, options: AuditOptions) -> PostReport:
     def run(rule: Rule, target: "Entry | Post", paper: int | None) -> Iterator[Finding]:
         try:
             for hit in rule.check(target, ctx):
-                yield _finding(rule, hit, config, paper)
+                yield _finding(rule, hit, config, paper, options.keep_fixes)
         except Exception as exc:  # a broken rule must not stop the audit
             if os.environ.get("AUDIT_DEBUG"):
                 raise
@@ -327,18 +330,27 @@ def audit_post(post: Post, options: AuditOptions) -> PostReport:
 
 
 def _skeleton(post: Post) -> Post:
-    """What a cross-post check needs of a post, small enough to keep for every file of a large run: the entries'
-    ids, headers and affiliation/urls sections, and the lines that hold comments (for suppressions)."""
+    """What a cross-post check needs of a post, small enough to keep for every file of a large run: the entries
+    that name an affiliation, with their ids, title and authors, affiliation and urls sections, and the abstract
+    and comments only when they hold a URL or an e-mail address (evidence of an institution); and the lines that
+    hold comments (for suppressions)."""
     from types import MappingProxyType
+
+    def evidence(f: Field | None) -> Field | None:
+        return f if f is not None and _EVIDENCE_HINT.search(f.text) else None
 
     # comment lines kept as they are; other lines reduced to "." (or "" when blank), so suppressions that look
     # for "the next non-blank line" still land where they would in the full post
     lines = [line if "<!--" in line else ("." if line.strip() else "") for line in post.lines]
     entries = tuple(replace(e, summary=None, key_takeaways=None, digest=None, digest_preamble=None, screenshots=None,
-                            text=None, sections=MappingProxyType({k: v for k, v in e.sections.items()
-                                                                  if k in ("affiliation", "urls")}))
-                    for e in post.entries)
+                            text=None, abstract=evidence(e.abstract), comments=evidence(e.comments),
+                            sections=MappingProxyType({k: v for k, v in e.sections.items()
+                                                       if k in ("affiliation", "urls")}))
+                    for e in post.entries if e.arxiv_id and e.sections.get("affiliation") is not None)
     return replace(post, text="\n".join(lines), entries=entries, preamble=None)
+
+
+_EVIDENCE_HINT = recache.compile(r"@|://|www\.|github\.com", re.I)
 
 
 def audit_file(path: str, options: AuditOptions) -> "PostReport | FileError":

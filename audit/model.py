@@ -188,7 +188,7 @@ class Post:
         return self.text.split("\n")
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Fix:
     """A mechanical repair: replace line `line` (whole line, without newline) by `new`; `new=None` deletes it."""
 
@@ -198,7 +198,7 @@ class Fix:
     description: str
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Finding:
     rule: str
     category: str

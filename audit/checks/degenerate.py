@@ -61,13 +61,13 @@ def _quote(text: str, limit: int = 24) -> str:
     return text if len(text) <= limit else text[:limit] + "…"
 
 
-@lru_cache(maxsize=8192)
+@lru_cache(maxsize=256)  # shared by the rules of one post; a bound, so memory stays flat
 def _clauses(text: str) -> tuple[str, ...]:
     """The text's clauses (between punctuation marks)."""
     return tuple(_CLAUSE_SPLIT.split(text))
 
 
-@lru_cache(maxsize=8192)
+@lru_cache(maxsize=256)  # shared by the rules of one post; a bound, so memory stays flat
 def _loop(text: str) -> tuple[int, int, str, int] | None:
     """(start, end, phrase, repeats) of a repetition loop in `text` (offsets into `text`), or None."""
     if len(text) < 100:
@@ -114,7 +114,7 @@ def _span_of(text: str, phrase: str) -> tuple[int, int]:
     return (second if second >= 0 else first), last + len(phrase)
 
 
-@lru_cache(maxsize=8192)
+@lru_cache(maxsize=256)  # shared by the rules of one post; a bound, so memory stays flat
 def _runaway(text: str) -> tuple[int, int, int] | None:
     """(start, end, units) of the longest stretch of `text` with no punctuation at all, if it is runaway-long."""
     best = None
@@ -208,7 +208,7 @@ def runaway_paragraph(entry: Entry, ctx):
 # DEG003 oversized section
 
 
-@lru_cache(maxsize=8192)
+@lru_cache(maxsize=256)  # shared by the rules of one post; a bound, so memory stays flat
 def _plain_len(text: str) -> int:
     return len(plain_text(text).strip())
 

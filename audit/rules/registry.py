@@ -158,6 +158,11 @@ def replace_span(ctx: Context, fld: Field, start: int, end: int, new: str, descr
 _MEMO: dict[tuple[str, int], tuple[object, object]] = {}
 
 
+def forget_entries() -> None:
+    """Drop the per-entry analyses (the engine calls this when it starts on the next post)."""
+    _MEMO.clear()
+
+
 def per_entry(key: str, entry: Entry, make: Callable[[Entry], object]) -> object:
     """One analysis of an entry shared by the rules of a family (`make(entry)` runs once per entry and key).
     The cache holds the entry itself, so an id is never reused while its value is cached."""
@@ -165,7 +170,7 @@ def per_entry(key: str, entry: Entry, make: Callable[[Entry], object]) -> object
     got = _MEMO.get(slot)
     if got is not None and got[0] is entry:
         return got[1]
-    if len(_MEMO) > 8192:
+    if len(_MEMO) > 4096:
         _MEMO.clear()
     value = make(entry)
     _MEMO[slot] = (entry, value)
