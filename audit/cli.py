@@ -4,7 +4,7 @@ from __future__ import annotations
 import os
 import sys
 from pathlib import Path
-from typing import List, Optional
+from typing import Iterable, List, Optional
 
 import typer
 
@@ -67,15 +67,18 @@ def resolve_config(paths: List[str], config_file: Optional[Path], isolated: bool
     return cfg
 
 
-def write_output(text: str, output: Optional[Path]) -> None:
+def write_output(text: "str | Iterable[str]", output: Optional[Path]) -> None:
+    """The report on stdout, or atomically in `output`; `text` may come in pieces (written as they come)."""
+    pieces = (text,) if isinstance(text, str) else text
     if output is None:
-        sys.stdout.write(text)
+        for piece in pieces:
+            sys.stdout.write(piece)
         sys.stdout.flush()
         return
-    from .fsutil import atomic_write_text
+    from .fsutil import atomic_write_chunks
 
     try:
-        atomic_write_text(output, text)
+        atomic_write_chunks(output, (piece.encode("utf-8") for piece in pieces))
     except OSError as exc:
         fail(f"{output}: cannot write output ({exc.strerror or exc})")
 
@@ -112,7 +115,7 @@ def check(
     """Audit posts and report findings. Exit 0: clean; 1: findings at or above the fail level; 2: usage error or
     an unreadable file."""
     from .engine import AuditOptions, audit_paths, exit_code
-    from .formatters import FORMATTERS, NEEDS_POST, RenderContext
+    from .formatters import FORMATTERS, NEEDS_POST, RenderContext, stream
     from .rules.packs import PackError
     from .sources import SOURCES
 
@@ -162,7 +165,7 @@ def check(
             write_report_dir(result, report_dir, ctx)
         except OSError as exc:
             fail(f"{report_dir}: cannot write reports ({exc.strerror or exc})")
-    write_output(FORMATTERS[format](result, ctx), output)
+    write_output(stream(format, result, ctx), output)
     raise typer.Exit(exit_code(result, cfg))
 
 

@@ -5,9 +5,15 @@ import os
 import stat
 import tempfile
 from pathlib import Path
+from typing import Iterable
 
 
 def atomic_write_bytes(path: Path, data: bytes, keep_mode: bool = True) -> None:
+    atomic_write_chunks(path, (data,), keep_mode)
+
+
+def atomic_write_chunks(path: Path, chunks: Iterable[bytes], keep_mode: bool = True) -> None:
+    """Write `chunks` to a temporary file beside `path`, then rename it over `path` (nothing is left on failure)."""
     path = Path(path)
     if keep_mode and path.exists():
         mode = stat.S_IMODE(path.stat().st_mode)
@@ -18,7 +24,8 @@ def atomic_write_bytes(path: Path, data: bytes, keep_mode: bool = True) -> None:
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=str(path.parent or Path(".")))
     try:
         with os.fdopen(fd, "wb") as fh:
-            fh.write(data)
+            for data in chunks:
+                fh.write(data)
             fh.flush()
             os.fsync(fh.fileno())
         os.chmod(tmp, mode)

@@ -490,3 +490,38 @@ def test_sarif_information_uri_from_package_metadata(monkeypatch):
     assert driver["informationUri"] == "https://example.org/audit"
     monkeypatch.setattr(sarif, "information_uri", lambda: None)
     assert "informationUri" not in _sarif(RunResult())["runs"][0]["tool"]["driver"]
+
+
+def test_json_is_streamed_post_by_post_with_the_same_bytes(examples_result):
+    from audit.formatters import json as json_fmt
+    from audit.formatters import stream
+
+    for result in (examples_result, RunResult(), RunResult(errors=[FileError("a.md", "bad")], notices=["n"])):
+        whole = json.dumps(json_fmt.document(result, CTX), ensure_ascii=False, indent=1) + "\n"
+        pieces = list(stream("json", result, CTX))
+        assert len(pieces) == len(result.posts) + 2  # head, one per post, tail
+        assert "".join(pieces) == whole == FORMATTERS["json"](result, CTX)
+
+
+def test_formats_without_chunks_stream_their_whole_text(examples_result):
+    from audit.formatters import stream
+
+    assert list(stream("github", examples_result, CTX)) == [FORMATTERS["github"](examples_result, CTX)]
+
+
+def test_output_written_in_pieces_is_atomic(tmp_path):
+    from audit.fsutil import atomic_write_chunks
+
+    target = tmp_path / "out.json"
+    target.write_text("old", encoding="utf-8")
+
+    def pieces():
+        yield b"new "
+        raise RuntimeError("formatter failed half-way")
+
+    with pytest.raises(RuntimeError):
+        atomic_write_chunks(target, pieces())
+    assert target.read_text(encoding="utf-8") == "old"  # nothing half-written, no temporary left
+    assert [p.name for p in tmp_path.iterdir()] == ["out.json"]
+    atomic_write_chunks(target, iter([b"a", b"b"]))
+    assert target.read_text(encoding="utf-8") == "ab"

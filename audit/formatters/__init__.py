@@ -1,8 +1,10 @@
-"""Output formats, chosen by name. Each formatter is a function `render(result, ctx) -> str`."""
+"""Output formats, chosen by name. Each formatter is a function `render(result, ctx) -> str`; a formatter module
+may also define `chunks(result, ctx)`, yielding the same text piece by piece (`stream` uses it, so large runs are
+written without holding the whole output)."""
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Callable
+from typing import Callable, Iterator
 
 from ..engine import RunResult
 
@@ -32,3 +34,18 @@ NEEDS_POST = frozenset({"html"})
 
 def register(name: str, fn: Callable[[RunResult, RenderContext], str]) -> None:
     FORMATTERS[name] = fn
+    _CUSTOM.add(name)
+
+
+_CUSTOM: set[str] = set()
+
+
+def stream(name: str, result: RunResult, ctx: RenderContext) -> Iterator[str]:
+    """The output of format `name` in pieces: the module's `chunks` where it has one, else its whole text."""
+    if name not in _CUSTOM:
+        from importlib import import_module
+
+        chunks = getattr(import_module(f"{__name__}.{name}"), "chunks", None)
+        if chunks is not None:
+            return chunks(result, ctx)
+    return iter((FORMATTERS[name](result, ctx),))

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import json
+from typing import Iterator
 
 from ..engine import PaperReport, PostReport, RunResult
 
@@ -28,5 +29,24 @@ def document(result: RunResult, ctx) -> dict:
             "notices": list(result.notices)}
 
 
+def _dumps(value) -> str:
+    return json.dumps(value, ensure_ascii=False, indent=1)
+
+
+def chunks(result: RunResult, ctx) -> Iterator[str]:
+    """`json.dumps(document(result, ctx), indent=1)` written post by post, so that a run of any size never holds
+    the whole document (the same bytes; JSON strings hold no raw newline, so re-indenting lines is safe)."""
+    head = _dumps({"version": 1, "tool": {"name": "audit", "version": ctx.tool_version}})
+    yield head[:-2] + ',\n "posts": ['
+    n = 0
+    for post in result.posts:
+        text = _dumps(post_json(post, ctx.show_suppressed))
+        yield ("\n  " if n == 0 else ",\n  ") + text.replace("\n", "\n  ")
+        n += 1
+    tail = _dumps({"errors": [{"path": e.path, "message": e.message} for e in result.errors],
+                   "notices": list(result.notices)})
+    yield ("\n ]," if n else "],") + tail[1:] + "\n"
+
+
 def render(result: RunResult, ctx) -> str:
-    return json.dumps(document(result, ctx), ensure_ascii=False, indent=1) + "\n"
+    return "".join(chunks(result, ctx))
