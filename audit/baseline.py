@@ -84,7 +84,9 @@ class Baseline:
         left = Counter(self.counts)
         base = self.path.parent
         hidden = 0
-        posts = []
+        from .store import PostStore
+
+        posts = PostStore() if isinstance(result.posts, PostStore) else []  # as large as the run: keep it on disk
         for post in result.posts:
             drop: set[int] = set()
             for key, f in _keys(post, base):

@@ -11,7 +11,7 @@ import traceback
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Iterable, Iterator, Mapping
+from typing import Iterable, Iterator, Mapping, Sequence
 
 from . import recache
 from . import score as scoring
@@ -95,7 +95,7 @@ class FileError:
 
 @dataclass
 class RunResult:
-    posts: list[PostReport] = field(default_factory=list)
+    posts: Sequence[PostReport] = field(default_factory=list)  # audit_paths gives a PostStore (reports on disk)
     errors: list[FileError] = field(default_factory=list)
     notices: list[str] = field(default_factory=list)
 
@@ -388,33 +388,46 @@ def audit_paths(paths: Iterable[str], options: AuditOptions, jobs: int | None = 
     With `jobs` > 1 the files are shared between this process and `jobs - 1` forked workers. Everything the rules
     load once (packs, the gazetteer, word lists) is loaded here first, by auditing a small built-in post, so that
     the workers inherit it instead of each loading it again.
+
+    Reports go to a `PostStore` (a temporary file) as they arrive, so memory does not grow with the number of
+    files; for the cross-post check only each entry's (arXiv id, affiliation) pair is kept in memory, and the
+    posts that share a paper with different affiliations are read back at the end.
     """
+    from .store import PostStore
+
     files, errors = discover(paths)
     result = RunResult(errors=list(errors))
     rules = selected_rules(options.config)  # load (and validate) rule packs before forking
-    if len(files) > 1 and any(r.meta.category == "affiliation-mismatch" for r in rules):
-        if not options.keep_post:  # the cross-post pass needs a small skeleton of each post
-            options = replace(options, keep_skeleton=True)
+    cross = len(files) > 1 and any(r.meta.category == "affiliation-mismatch" for r in rules)
+    if cross and not options.keep_post:  # the cross-post pass needs a small skeleton of each post
+        options = replace(options, keep_skeleton=True)
+    store = PostStore(strip_post=not options.keep_post)
+    keys: dict[str, list[tuple[int, str]]] = {}  # arXiv id -> (store position, affiliation key)
+
+    def keep(out: "PostReport | FileError") -> None:
+        if isinstance(out, FileError):
+            result.errors.append(out)
+            return
+        if cross and out.post is not None:
+            from .checks.affiliation import cross_post_keys
+
+            for arxiv_id, key in cross_post_keys(out.post):
+                keys.setdefault(arxiv_id, []).append((len(store), key))
+        store.append(out)
+
     jobs = min(jobs or os.cpu_count() or 1, len(files))
     tasks = [(str(f), options) for f in files]
     if jobs > 1 and len(tasks) >= 4:
         _warm_up(options)
-        outputs = _audit_shared(tasks, jobs - 1, progress)
+        _audit_shared(tasks, jobs - 1, keep, progress)
     else:
-        outputs = []
         for n, task in enumerate(tasks, 1):
-            outputs.append(_audit_one(task))
+            keep(_audit_one(task))
             if progress:
                 progress(n, len(tasks))
-    for out in outputs:
-        if isinstance(out, FileError):
-            result.errors.append(out)
-        else:
-            result.posts.append(out)
-    if options.keep_skeleton or options.keep_post:
-        result.posts = _add_cross_post_findings(result.posts, options)
-    if not options.keep_post:
-        result.posts = [replace(p, post=None) if p.post is not None else p for p in result.posts]
+    if cross:
+        _add_cross_post_findings(store, keys, options)
+    result.posts = store
     return result
 
 
@@ -425,8 +438,9 @@ def _warm_up(options: AuditOptions) -> None:
     audit_text(build_post(), "<warm-up>", replace(options, keep_post=False, keep_skeleton=False))
 
 
-def _audit_shared(tasks: list, workers: int, progress=None) -> list:
-    """Audit `tasks` in this process and in `workers` forked processes, fed one file at a time; results in order.
+def _audit_shared(tasks: list, workers: int, keep, progress=None) -> None:
+    """Audit `tasks` in this process and in `workers` forked processes, fed one file at a time; `keep` gets the
+    results in input order (the few that finish early wait in a small buffer).
 
     Each worker has at most four files queued, so that the end of the run stays balanced; files still queued when
     this process runs out of work are taken back (cancelled) and audited here.
@@ -435,15 +449,17 @@ def _audit_shared(tasks: list, workers: int, progress=None) -> list:
     from concurrent.futures import FIRST_COMPLETED, wait
 
     context = multiprocessing.get_context("fork") if sys.platform.startswith("linux") else None
-    outputs: list = [None] * len(tasks)
+    waiting: dict[int, object] = {}
     done = 0
 
     def finished(i: int, out) -> None:
         nonlocal done
-        outputs[i] = out
-        done += 1
-        if progress:
-            progress(done, len(tasks))
+        waiting[i] = out
+        while done in waiting:
+            keep(waiting.pop(done))
+            done += 1
+            if progress:
+                progress(done, len(tasks))
 
     with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
         pending: dict = {}  # future -> task index
@@ -465,24 +481,26 @@ def _audit_shared(tasks: list, workers: int, progress=None) -> list:
                     wait(pending, return_when=FIRST_COMPLETED)
             for fut in [f for f in pending if f.done()]:
                 finished(pending.pop(fut), fut.result())
-    return outputs
 
 
-def _add_cross_post_findings(posts: list[PostReport], options: AuditOptions) -> list[PostReport]:
-    """Checks that compare posts with each other (the same paper credited to unrelated institutions)."""
+def _add_cross_post_findings(store, keys: Mapping[str, list[tuple[int, str]]], options: AuditOptions) -> None:
+    """Checks that compare posts with each other (the same paper credited to unrelated institutions): run on the
+    posts that share a paper with different affiliations; their reports are replaced in the store."""
     from .checks.affiliation import cross_post_findings
 
-    extra = cross_post_findings(posts, options.config)
-    out = []
-    for report in posts:
+    candidates = sorted({i for group in keys.values()
+                         if len({i for i, _ in group}) > 1 and len({k for _, k in group}) > 1 for i, _ in group})
+    if not candidates:
+        return
+    reports = {i: store.raw(i) for i in candidates}
+    extra = cross_post_findings(list(reports.values()), options.config)
+    for i, report in reports.items():
         found = extra.get(report.path)
         if not found:
-            out.append(report)
             continue
         indexes = {p.index for p in report.papers}
         papers = {p.index: p.findings + tuple(f for f in found if f.paper == p.index) for p in report.papers}
-        out.append(rescored(report, papers, report.findings + tuple(f for f in found if f.paper not in indexes)))
-    return out
+        store.replace(i, rescored(report, papers, report.findings + tuple(f for f in found if f.paper not in indexes)))
 
 
 def exit_code(result: RunResult, config: Config) -> int:

@@ -22,7 +22,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Iterable, Mapping
+from typing import TYPE_CHECKING, Iterable, Iterator, Mapping
 
 from .. import recache
 from ..model import Entry, Field, Finding, Post, Severity, excerpt
@@ -542,6 +542,20 @@ def same_paper_other_institution(post: Post, ctx):
                       paper=wrong.entry.index, message=_conflict_message(wrong, other, same_post=True))
 
 
+def _keyed_entries(post: Post) -> Iterator[tuple[Entry, str]]:
+    for e in post.entries:
+        f = e.sections.get("affiliation")
+        if e.arxiv_id and f is not None and f.present:
+            yield e, re.sub(r"[\W_]+", "", _blank(f.text)).lower()
+
+
+def cross_post_keys(post: Post) -> list[tuple[str, str]]:
+    """(arXiv id, affiliation as compared) of each entry that names an affiliation: what `cross_post_findings`
+    groups by. A paper can be in conflict across posts only if two posts give it different keys, so a large run
+    keeps these pairs and hands `cross_post_findings` only the posts that share an id with different keys."""
+    return [(e.arxiv_id, key) for e, key in _keyed_entries(post)]
+
+
 def cross_post_findings(reports: "list[PostReport]", config=None) -> dict[str, list[Finding]]:
     """AFF002 across files: path -> findings for entries whose paper another post attributes to unrelated
     institutions. Needs the parsed posts (`AuditOptions(keep_post=True)`); reports without one are skipped.
@@ -555,14 +569,12 @@ def cross_post_findings(reports: "list[PostReport]", config=None) -> dict[str, l
     posts = [r.post for r in reports if getattr(r, "post", None) is not None]
     if config is not None:
         posts = [p for p in posts if config.enabled(meta.code, meta.category, meta.name, p.path)]
-    by_id: dict[str, list[tuple[Post, Entry]]] = {}
+    by_id: dict[str, list[tuple[Post, Entry, str]]] = {}
     for post in posts:
-        for e in post.entries:
-            if e.arxiv_id and e.sections.get("affiliation") is not None and e.sections["affiliation"].present:
-                by_id.setdefault(e.arxiv_id, []).append((post, e))
-    groups = [g for g in by_id.values() if len({id(p) for p, _ in g}) > 1]
-    groups = [g for g in groups
-              if len({re.sub(r"[\W_]+", "", _blank(e.sections["affiliation"].text)).lower() for _, e in g}) > 1]
+        for e, key in _keyed_entries(post):
+            by_id.setdefault(e.arxiv_id, []).append((post, e, key))
+    groups = [[(p, e) for p, e, _ in g] for g in by_id.values()
+              if len({id(p) for p, _, _ in g}) > 1 and len({k for _, _, k in g}) > 1]
     if not groups:
         return {}
     gaz = _gazetteer(config)
@@ -613,4 +625,4 @@ def _mark_suppressed(found: dict[str, list[Finding]], posts: Mapping[str, Post])
 
 
 __all__ = ["Claim", "Evidence", "academic", "affiliation_ids", "bracket_pairs", "claim", "cross_post_findings",
-           "header_evidence", "pair_problems", "related", "unknown_institutions"]
+           "cross_post_keys", "header_evidence", "pair_problems", "related", "unknown_institutions"]
