@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import io
+from typing import Iterator
 
 from ..engine import RunResult
 
@@ -10,15 +11,28 @@ GRADE_STYLE = {"A": "green", "B": "green", "C": "yellow", "D": "red", "F": "bold
 
 
 def render(result: RunResult, ctx) -> str:
+    return "".join(chunks(result, ctx))
+
+
+def chunks(result: RunResult, ctx) -> Iterator[str]:
+    """The report post by post (a long run is printed as it is read, not held whole)."""
     from rich.console import Console
     from rich.markup import escape
 
     buf = io.StringIO()
     console = Console(file=buf, force_terminal=ctx.color, no_color=not ctx.color, width=200, highlight=False,
                       soft_wrap=True)
+
+    def flush() -> str:
+        text = buf.getvalue()
+        buf.seek(0)
+        buf.truncate()
+        return text
+
     totals = {"error": 0, "warning": 0, "info": 0}
     papers = 0
     for post in result.posts:
+        yield flush()
         counts = post.counts()
         for k in totals:
             totals[k] += counts[k]
@@ -54,7 +68,7 @@ def render(result: RunResult, ctx) -> str:
                   f"[yellow]{totals['warning']} warnings[/], [cyan]{totals['info']} info[/]"
                   + (f", {sum(e.fatal for e in result.errors)} unreadable" if any(e.fatal for e in result.errors)
                      else ""))
-    return buf.getvalue()
+    yield flush()
 
 
 def _line(console, escape, path, f, indent):
