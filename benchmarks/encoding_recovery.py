@@ -75,10 +75,15 @@ def main(argv: list[str] | None = None) -> int:
     texts = [(p, p.read_text(encoding="utf-8")) for p in posts]
     size_mb = sum(len(t.encode("utf-8")) for _, t in texts) / 1e6
 
+    import resource
+
+    rss_before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
     started = time.perf_counter()
     mojibake._model()
     build = time.perf_counter() - started
-    print(f"{len(texts)} posts, {size_mb:.2f} MB of clean text; language model built in {build:.2f} s")
+    rss_model = (resource.getrusage(resource.RUSAGE_SELF).ru_maxrss - rss_before) / 1024
+    print(f"{len(texts)} posts, {size_mb:.2f} MB of clean text; language model loaded (or built) in {build:.2f} s, "
+          f"+{rss_model:.1f} MB peak RSS")
     header = (f"{'codec':<8} {'lines':>7} {'exact':>7} {'exact %':>8} {'ftfy':>6} {'ftfy %':>7} {'chars %':>8} "
               f"{'codec ok':>9} {'s/MB':>6}")
     print(header)

@@ -26,11 +26,11 @@ CP1252_DROPPED = (0x81, 0x8D, 0x8F, 0x90, 0x9D, 0xAD)
 # Share of lines with non-ASCII text restored exactly, on the sample below. The target in the brief was 99%; what
 # a dictionary-based model reaches is lower, because some characters are identical at the byte level once a byte is
 # gone (under cp1254, 与 E4 B8 8E, 不 E4 B8 8D and 中 E4 B8 AD all become "ä¸") and only context can choose.
-# Measured on the whole dev corpus (benchmarks/encoding_recovery.py): about 85% (cp1254) and 92% (cp1252) of lines,
+# Measured on the whole dev corpus (benchmarks/encoding_recovery.py): 86.8% (cp1254) and 92.6% (cp1252) of lines,
 # against 8-9% for ftfy alone. The floors leave a few points for variation between posts.
-MIN_EXACT_LINES = {"cp1254": 0.80, "cp1252": 0.88}
+MIN_EXACT_LINES = {"cp1254": 0.83, "cp1252": 0.89}
 # Share of the original non-ASCII characters restored, over the same lines.
-MIN_EXACT_CHARS = {"cp1254": 0.99, "cp1252": 0.995}
+MIN_EXACT_CHARS = {"cp1254": 0.995, "cp1252": 0.997}
 
 
 def corrupt(text: str, codec: str, strip_soft_hyphens: bool = True) -> str:
@@ -210,17 +210,55 @@ def test_seed_000_is_repaired() -> None:
 
 
 def test_model_cache_is_written_reused_and_survives_corruption(tmp_path, monkeypatch):
-    import audit.mojibake as mj
+    import marshal
+
+    import audit.mojibake_model as mm
+
+    def content(model):
+        return marshal.loads(model.dumps())
 
     monkeypatch.setenv("AUDIT_CACHE_DIR", str(tmp_path))
-    path = mj._model_cache_path()
+    path = mm.model_cache_path()
     assert path is not None and path.startswith(str(tmp_path))
-    built = mj._cached_model()
+    built = mm.cached_model()
     assert os.path.exists(path)
-    reused = mj._cached_model()
-    assert reused.words == built.words
+    reused = mm.cached_model()
+    assert content(reused) == content(built)
+    for word in ("与", "中", "模型", "神经辐射场", "数据集"):
+        assert reused.lookup(word) == built.lookup(word) and built.senses(word)
+    assert built.lookup("神经辐")[0] == () and built.lookup("神经辐")[1]  # a prefix, not a word
+    assert built.lookup("与中不") is None
     with open(path, "wb") as fh:
-        fh.write(b"not a pickle")
-    rebuilt = mj._cached_model()  # a broken cache file is ignored, and rewritten
-    assert rebuilt.words == built.words
-    assert mj._cached_model().words == built.words
+        fh.write(b"not a model")
+    rebuilt = mm.cached_model()  # a broken cache file is ignored, and rewritten
+    assert content(rebuilt) == content(built)
+    assert content(mm.cached_model()) == content(built)
+
+
+def test_model_is_small_and_loads_fast(tmp_path):
+    """The model loaded from the disk cache costs little memory and time in a fresh process (the whole audit run,
+    parent and workers, must stay under 300 MB)."""
+    code = (
+        "import resource, time, audit.mojibake as m\n"
+        "m._model()\n"  # builds the cache on first use
+        "import audit.mojibake_model as mm\n"
+        "mm._MODEL = None\n"
+        "r0 = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss\n"
+        "t = time.perf_counter(); m._model(); dt = time.perf_counter() - t\n"
+        "r1 = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss\n"
+        "print((r1 - r0) / 1024, dt)\n"
+    )
+    env = dict(os.environ, AUDIT_CACHE_DIR=str(tmp_path))
+    subprocess.run([sys.executable, "-c", code], check=True, cwd=ROOT, env=env, capture_output=True)  # warm cache
+    fresh = (
+        "import resource, time, audit.mojibake as m\n"
+        "r0 = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss\n"
+        "t = time.perf_counter(); m._model(); dt = time.perf_counter() - t\n"
+        "r1 = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss\n"
+        "print((r1 - r0) / 1024, dt)\n"
+    )
+    out = subprocess.run([sys.executable, "-c", fresh], check=True, cwd=ROOT, env=env, capture_output=True,
+                         text=True).stdout.split()
+    megabytes, seconds = float(out[0]), float(out[1])
+    assert megabytes <= 40, f"model costs {megabytes:.1f} MB"
+    assert seconds <= 0.3, f"model loads in {seconds:.2f} s"
