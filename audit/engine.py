@@ -11,7 +11,7 @@ import traceback
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Iterable, Iterator, Mapping, Sequence
+from typing import Iterable, Mapping, Sequence
 
 from . import recache
 from . import score as scoring
@@ -289,17 +289,17 @@ def audit_post(post: Post, options: AuditOptions) -> PostReport:
     post_findings: list[Finding] = []
     per_paper: dict[int, list[Finding]] = {e.index: [] for e in post.entries}
 
-    def run(rule: Rule, target: "Entry | Post", paper: int | None) -> Iterator[Finding]:
+    def run(rule: Rule, target: "Entry | Post", paper: int | None) -> list[Finding]:
         try:
-            for hit in rule.check(target, ctx):
-                yield _finding(rule, hit, config, paper, options.keep_fixes)
-        except Exception as exc:  # a broken rule must not stop the audit
+            return [_finding(rule, hit, config, paper, options.keep_fixes) for hit in rule.hits(target, ctx)]
+        except Exception as exc:  # a broken rule must not stop the audit (nor leave half its findings)
             if os.environ.get("AUDIT_DEBUG"):
                 raise
             where = f"entry {paper}" if paper else "the post"
             notes.append(f"rule {rule.meta.code} failed on {where}: {type(exc).__name__}: {exc}")
             if os.environ.get("AUDIT_TRACE"):
                 notes.append(traceback.format_exc())
+            return []
 
     for rule in rules:
         if rule.meta.level == "post":
@@ -419,6 +419,10 @@ def audit_paths(paths: Iterable[str], options: AuditOptions, jobs: int | None = 
     tasks = [(str(f), options) for f in files]
     if jobs > 1 and len(tasks) >= 4:
         _warm_up(options)
+        import gc
+
+        gc.freeze()  # what is loaded now lives as long as the run: the collector need not walk it again, and
+        # the forked workers do not copy its pages by touching them
         _audit_shared(tasks, jobs - 1, keep, progress)
     else:
         for n, task in enumerate(tasks, 1):

@@ -15,11 +15,13 @@ def report(n: int, **parts):
                       AuditOptions(keep_post=True))
 
 
-def test_store_is_a_sequence_of_reports_in_order():
-    store = PostStore()
+@pytest.mark.parametrize("in_memory", [0, 1, 100])
+def test_store_is_a_sequence_of_reports_in_order(in_memory):
+    store = PostStore(in_memory=in_memory)
     reports = [report(n) for n in range(3)]
     for r in reports:
         store.append(r)
+    assert store.on_disk == (in_memory < 3)
     assert len(store) == 3
     assert [r.path for r in store] == ["post0.md", "post1.md", "post2.md"]
     assert store[0] == reports[0] and store[-1] == reports[2] and store[1:] == reports[1:]
@@ -29,19 +31,25 @@ def test_store_is_a_sequence_of_reports_in_order():
     assert [r.score for r in store][1] == 1 and len(store) == 3
 
 
-def test_store_can_drop_the_parsed_posts_as_it_reads():
-    store = PostStore(strip_post=True)
+@pytest.mark.parametrize("in_memory", [0, 100])
+def test_store_can_drop_the_parsed_posts_as_it_reads(in_memory):
+    store = PostStore(strip_post=True, in_memory=in_memory)
     store.append(report(1))
     assert store[0].post is None
     assert store.raw(0).post is not None  # what was stored is still there, for the cross-post pass
 
 
-def test_a_run_keeps_its_reports_on_disk_and_in_input_order(tmp_path):
+@pytest.mark.parametrize("in_memory", [2, 200])
+def test_a_run_keeps_its_reports_in_a_store_in_input_order(tmp_path, monkeypatch, in_memory):
+    import audit.store
+
+    monkeypatch.setattr(audit.store, "IN_MEMORY", in_memory)
     for n in range(6):
         (tmp_path / f"{n}.md").write_text(build_post(arxiv_id=f"2401.{n:05d}"), encoding="utf-8")
     one = audit_paths([str(tmp_path)], AuditOptions(), jobs=1)
     two = audit_paths([str(tmp_path)], AuditOptions(), jobs=2)
     assert isinstance(one.posts, PostStore) and isinstance(two.posts, PostStore)
+    assert one.posts.on_disk == two.posts.on_disk == (in_memory < 6)
     assert [p.path for p in one.posts] == [str(tmp_path / f"{n}.md") for n in range(6)]
     assert list(one.posts) == list(two.posts)
     assert all(p.post is None for p in one.posts)

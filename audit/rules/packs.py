@@ -267,7 +267,15 @@ class PatternRule(Rule):
         fields = post_fields(target, self.meta.scope) if self.meta.level == "post" else \
             entry_fields(target, self.meta.scope)
         lines = ctx.post.lines if self.fix else None
+        regexes = self.matcher.regexes
         for fld in fields:
+            if regexes:  # most fields match none: one search per regex, no generators, settles them
+                text = fld.text
+                for rx in regexes:
+                    if rx.search(text):
+                        break
+                else:
+                    continue
             yield from self._hits(fld, lines)
 
     def _line_fix(self, fld: Field, start: int, end: int, lines: list[str] | None) -> Fix | None:

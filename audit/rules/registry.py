@@ -70,6 +70,10 @@ class Rule:
     def check(self, target: "Entry | Post", ctx: "Context") -> Iterator[Hit]:
         yield from self._check(target, ctx) or ()
 
+    def hits(self, target: "Entry | Post", ctx: "Context") -> Iterable[Hit]:
+        """What `check` yields, as the rule's function returns it (the engine's path: no extra generator)."""
+        return self._check(target, ctx) or ()
+
     def __repr__(self) -> str:
         return f"<Rule {self.meta.code} {self.meta.name}>"
 

@@ -26,18 +26,21 @@ def expand(scope: tuple[str, ...]) -> tuple[str, ...]:
     return tuple(out)
 
 
+_HEADER_ATTRS = {"header_title": "title", "header_authors": "authors", "abstract": "abstract", "comments": "comments",
+                 "summary": "summary", "key_takeaways": "key_takeaways", "digest_preamble": "digest_preamble"}
+
+
 def entry_fields(entry: Entry, scope: tuple[str, ...]) -> list[Field]:
     fields = []
+    sections = entry.sections
     for name in expand(scope):
-        if name in DIGEST_SECTIONS:
-            f = entry.sections.get(name)
-        else:
-            f = {"header_title": entry.title, "header_authors": entry.authors, "abstract": entry.abstract,
-                 "comments": entry.comments, "summary": entry.summary, "key_takeaways": entry.key_takeaways,
-                 "digest_preamble": entry.digest_preamble}.get(name)
+        f = sections.get(name) if name in _DIGEST else getattr(entry, _HEADER_ATTRS[name], None)
         if f is not None and f.text:
             fields.append(f)
     return fields
+
+
+_DIGEST = frozenset(DIGEST_SECTIONS)
 
 
 def post_fields(post: Post, scope: tuple[str, ...]) -> list[Field]:
