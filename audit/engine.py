@@ -488,23 +488,27 @@ def _audit_shared(tasks: list, workers: int, keep, progress=None) -> None:
 
 
 def _add_cross_post_findings(store, keys: Mapping[str, list[tuple[int, str]]], options: AuditOptions) -> None:
-    """Checks that compare posts with each other (the same paper credited to unrelated institutions): run on the
-    posts that share a paper with different affiliations; their reports are replaced in the store."""
+    """Checks that compare posts with each other (the same paper credited to unrelated institutions): one paper
+    at a time, with only the posts that cite it with different affiliations read back; their reports are then
+    replaced in the store."""
     from .checks.affiliation import cross_post_findings
 
-    candidates = sorted({i for group in keys.values()
-                         if len({i for i, _ in group}) > 1 and len({k for _, k in group}) > 1 for i, _ in group})
-    if not candidates:
-        return
-    reports = {i: store.raw(i) for i in candidates}
-    extra = cross_post_findings(list(reports.values()), options.config)
-    for i, report in reports.items():
-        found = extra.get(report.path)
-        if not found:
+    found: dict[int, list[Finding]] = {}
+    for arxiv_id, group in keys.items():
+        positions = sorted({i for i, _ in group})
+        if len(positions) < 2 or len({k for _, k in group}) < 2:
             continue
+        reports = [store.raw(i) for i in positions]
+        extra = cross_post_findings(reports, options.config, ids={arxiv_id})
+        for i, report in zip(positions, reports):
+            found.setdefault(i, []).extend(extra.get(report.path, ()))
+    for i, more in found.items():
+        if not more:
+            continue
+        report = store.raw(i)
         indexes = {p.index for p in report.papers}
-        papers = {p.index: p.findings + tuple(f for f in found if f.paper == p.index) for p in report.papers}
-        store.replace(i, rescored(report, papers, report.findings + tuple(f for f in found if f.paper not in indexes)))
+        papers = {p.index: p.findings + tuple(f for f in more if f.paper == p.index) for p in report.papers}
+        store.replace(i, rescored(report, papers, report.findings + tuple(f for f in more if f.paper not in indexes)))
 
 
 def exit_code(result: RunResult, config: Config) -> int:

@@ -259,13 +259,14 @@ def main(argv: list[str] | None = None) -> int:
             big = tmp / "scaled"
             scaled_corpus(files, args.scale, big)
             big_cmd = base + [str(big), "--format", args.format, "-o", str(out_file), "--no-color"] + jobs
+            timed = run(big_cmd)  # timed without the /proc sampler, which takes CPU from the run it watches
             scaled = run(big_cmd, poll=True)
             grow_tree = scaled.tree_rss / mem.tree_rss if mem.tree_rss else float("nan")
             grow_max = scaled.max_rss / mem.max_rss if mem.max_rss else float("nan")
             print(f"scale ×{args.scale}: {len(files) * args.scale} files, {mb * args.scale:.0f} MB")
-            print(row("wall time", f"{scaled.wall:.2f} s", f"≤ {target_wall * args.scale:.1f} s (linear)",
-                      scaled.wall <= target_wall * args.scale))
-            print(row("files/s", f"{len(files) * args.scale / scaled.wall:.1f}"))
+            print(row("wall time", f"{timed.wall:.2f} s", f"≤ {target_wall * args.scale:.1f} s (linear)",
+                      timed.wall <= target_wall * args.scale))
+            print(row("files/s", f"{len(files) * args.scale / timed.wall:.1f}"))
             ok = scaled.tree_rss / 1e6 <= TARGET_RSS_MB if scaled.tree_rss else scaled.max_rss / 1e6 <= TARGET_RSS_MB
             results.append(ok)
             print(row("peak RSS, process tree", f"{scaled.tree_rss / 1e6:.0f} MB",

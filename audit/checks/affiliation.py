@@ -556,7 +556,8 @@ def cross_post_keys(post: Post) -> list[tuple[str, str]]:
     return [(e.arxiv_id, key) for e, key in _keyed_entries(post)]
 
 
-def cross_post_findings(reports: "list[PostReport]", config=None) -> dict[str, list[Finding]]:
+def cross_post_findings(reports: "list[PostReport]", config=None,
+                        ids: "set[str] | None" = None) -> dict[str, list[Finding]]:
     """AFF002 across files: path -> findings for entries whose paper another post attributes to unrelated
     institutions. Needs the parsed posts (`AuditOptions(keep_post=True)`); reports without one are skipped.
 
@@ -564,6 +565,7 @@ def cross_post_findings(reports: "list[PostReport]", config=None) -> dict[str, l
     findings honour the files' suppression comments (marked `suppressed`, as the engine does). Each finding carries
     `paper` (the entry index); the caller adds it to that paper's findings and re-scores the report.
     The gazetteer is loaded only when some paper appears in two posts with differently worded affiliations.
+    `ids` limits the check to those arXiv ids (a large run checks one id at a time, with only its posts loaded).
     """
     meta = _meta("AFF002")
     posts = [r.post for r in reports if getattr(r, "post", None) is not None]
@@ -572,7 +574,8 @@ def cross_post_findings(reports: "list[PostReport]", config=None) -> dict[str, l
     by_id: dict[str, list[tuple[Post, Entry, str]]] = {}
     for post in posts:
         for e, key in _keyed_entries(post):
-            by_id.setdefault(e.arxiv_id, []).append((post, e, key))
+            if ids is None or e.arxiv_id in ids:
+                by_id.setdefault(e.arxiv_id, []).append((post, e, key))
     groups = [[(p, e) for p, e, _ in g] for g in by_id.values()
               if len({id(p) for p, _, _ in g}) > 1 and len({k for _, _, k in g}) > 1]
     if not groups:
