@@ -9,6 +9,7 @@ import re
 import sys
 import traceback
 from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Iterable, Mapping, Sequence
@@ -447,7 +448,8 @@ def _audit_shared(tasks: list, workers: int, keep, progress=None) -> None:
     results in input order (the few that finish early wait in a small buffer).
 
     Each worker has at most four files queued, so that the end of the run stays balanced; files still queued when
-    this process runs out of work are taken back (cancelled) and audited here.
+    this process runs out of work are taken back (cancelled) and audited here, as are the files of a worker that
+    died.
     """
     import multiprocessing
     from concurrent.futures import FIRST_COMPLETED, wait
@@ -469,14 +471,19 @@ def _audit_shared(tasks: list, workers: int, keep, progress=None) -> None:
         pending: dict = {}  # future -> task index
         todo = iter(range(len(tasks)))
         nxt = next(todo, None)
+        broken = False  # a worker died (killed, out of memory): the pool takes no more work
         while nxt is not None or pending:
-            while nxt is not None and len(pending) < 4 * workers:
-                pending[pool.submit(_audit_one, tasks[nxt])] = nxt
+            while not broken and nxt is not None and len(pending) < 4 * workers:
+                try:
+                    pending[pool.submit(_audit_one, tasks[nxt])] = nxt
+                except BrokenProcessPool:
+                    broken = True
+                    break
                 nxt = next(todo, None)
             if nxt is not None:
                 finished(nxt, _audit_one(tasks[nxt]))
                 nxt = next(todo, None)
-            else:
+            elif pending:
                 last = max(pending, key=pending.get)
                 if last.cancel():  # not started yet: do it here rather than wait
                     i = pending.pop(last)
@@ -484,7 +491,13 @@ def _audit_shared(tasks: list, workers: int, keep, progress=None) -> None:
                 else:
                     wait(pending, return_when=FIRST_COMPLETED)
             for fut in [f for f in pending if f.done()]:
-                finished(pending.pop(fut), fut.result())
+                i = pending.pop(fut)
+                try:
+                    out = fut.result()
+                except BrokenProcessPool:  # its file is audited here instead
+                    broken = True
+                    out = _audit_one(tasks[i])
+                finished(i, out)
 
 
 def _add_cross_post_findings(store, keys: Mapping[str, list[tuple[int, str]]], options: AuditOptions) -> None:

@@ -65,3 +65,33 @@ def test_cross_post_conflicts_are_found_from_the_kept_pairs(tmp_path):
         result = audit_paths([str(tmp_path)], AuditOptions(), jobs=jobs)
         hit = {p.path.rsplit("/", 1)[-1] for p in result.posts for f in p.all_findings() if f.rule == "AFF002"}
         assert hit == {"a.md", "b.md", "d.md"}  # c.md cites another paper
+
+
+_PARENT: list[int] = []
+
+
+def _dying(task):
+    """engine._audit_one, except that in a worker it kills its own process."""
+    import os
+    import signal
+
+    from audit import engine
+
+    if os.getpid() != _PARENT[0]:
+        os.kill(os.getpid(), signal.SIGKILL)
+    return engine.audit_file(*task)
+
+
+def test_a_worker_that_dies_does_not_lose_its_files(tmp_path, monkeypatch):
+    """A killed worker (out of memory, a signal) breaks the pool; its files are audited by the parent instead."""
+    import os
+
+    import audit.engine as engine
+
+    for n in range(8):
+        (tmp_path / f"{n}.md").write_text(build_post(arxiv_id=f"2401.{n:05d}"), encoding="utf-8")
+    _PARENT[:] = [os.getpid()]
+    monkeypatch.setattr(engine, "_audit_one", _dying)
+    result = audit_paths([str(tmp_path)], AuditOptions(), jobs=2)
+    assert [p.path for p in result.posts] == [str(tmp_path / f"{n}.md") for n in range(8)]
+    assert not result.errors
