@@ -99,6 +99,8 @@ _SUBITEM = recache.compile(r"^(?:[（(]\s*\d{1,2}\s*[)）]|[（(]?[一二三四�
 _BULLET = recache.compile(r"^[-*+•·](?:\s+|(?=[（(]))")
 _MD_HEADING = recache.compile(r"^#{1,6}\s*")
 _BOLD_OPEN = recache.compile(r"^(?:\*\*|__|<strong>|<b>)\s*", re.I)
+# Every character that can open one of the markers above (\d aside: any decimal digit opens _NUMBER or _SUBITEM).
+_MARKER_FIRST = frozenset("（(一二三四五六七八九十-*+•·#_<")
 _LABEL = recache.compile(
     r"^(?P<label>[^:：\n]{1,30}?)\s*(?:\*\*|__|</strong>|</b>)?\s*(?P<colon>[:：])\s*(?:\*\*|__|</strong>|</b>)?\s*", re.I)
 _LABEL_ALONE = recache.compile(r"^(?P<label>[^:：\n]{1,24}?)\s*(?:\*\*|__|</strong>|</b>)?\s*(?:</p>|</li>|<br\s*/?>|\s)*$",
@@ -172,6 +174,9 @@ def _find_heads(lines: list[str], start: int, end: int, implicit: bool = True) -
         at_line_start = True
         subitem = False
         for _ in range(4):  # list markers, numbers, headings and bold may stack: "- **1. Title**:"
+            first = rest[:1]
+            if not (first.isdecimal() or first in _MARKER_FIRST):
+                break  # none of the markers below can start here
             if _SUBITEM.match(rest):
                 subitem = True
                 break
