@@ -438,8 +438,9 @@ def contradicted_by_evidence(entry: Entry, ctx):
         return
     # Cheap test first: without a URL or an address in the header there is nothing to compare with.
     header = (entry.abstract.text if entry.abstract else "") + (entry.comments.text if entry.comments else "")
-    if "." not in header or not (_URL.search(header) or "@" in header):
-        return
+    low = header.lower()
+    if "." not in header or not ("@" in header or "://" in header or "www." in low or "github.com" in low):
+        return  # (every _URL match holds one of these; the regex itself is slow to search a whole abstract)
     gaz = ctx.gazetteer
     evidence = header_evidence(entry, gaz)
     if not any(academic(gaz, ev.institution) for ev in evidence):
