@@ -403,7 +403,7 @@ def audit_paths(paths: Iterable[str], options: AuditOptions, jobs: int | None = 
     if cross and not options.keep_post:  # the cross-post pass needs a small skeleton of each post
         options = replace(options, keep_skeleton=True)
     store = PostStore(strip_post=not options.keep_post)
-    keys: dict[str, list[tuple[int, str]]] = {}  # arXiv id -> (store position, affiliation key)
+    keys: dict[str, list[tuple[int, int]]] = {}  # arXiv id -> (store position, hash of its affiliation key)
 
     def keep(out: "PostReport | FileError") -> None:
         if isinstance(out, FileError):
@@ -413,7 +413,7 @@ def audit_paths(paths: Iterable[str], options: AuditOptions, jobs: int | None = 
             from .checks.affiliation import cross_post_keys
 
             for arxiv_id, key in cross_post_keys(out.post):
-                keys.setdefault(arxiv_id, []).append((len(store), key))
+                keys.setdefault(arxiv_id, []).append((len(store), hash(key)))  # a hash is enough to compare
         store.append(out)
 
     jobs = min(jobs or os.cpu_count() or 1, len(files))
@@ -500,7 +500,7 @@ def _audit_shared(tasks: list, workers: int, keep, progress=None) -> None:
                 finished(i, out)
 
 
-def _add_cross_post_findings(store, keys: Mapping[str, list[tuple[int, str]]], options: AuditOptions) -> None:
+def _add_cross_post_findings(store, keys: Mapping[str, list[tuple[int, int]]], options: AuditOptions) -> None:
     """Checks that compare posts with each other (the same paper credited to unrelated institutions): one paper
     at a time, with only the posts that cite it with different affiliations read back; their reports are then
     replaced in the store."""
