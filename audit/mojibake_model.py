@@ -390,25 +390,48 @@ def model_cache_path() -> str | None:
     return os.path.join(folder, f"mojibake-model-{key}.bin")
 
 
+def _read_cached(path: str) -> LanguageModel | None:
+    try:
+        with open(path, "rb") as fh:
+            return LanguageModel.loads(fh.read())
+    except (OSError, EOFError, ValueError, TypeError):
+        return None
+
+
 def cached_model() -> LanguageModel:
     """The model from the on-disk cache (a few milliseconds) or built from jieba (about 2 s) and then cached.
-    A cache that cannot be read or written is ignored: the model is simply built."""
+    A cache that cannot be read or written is ignored: the model is simply built. Building takes about 250 MB
+    for a moment, so processes that need it at once (the workers of a first run) build it one at a time: the
+    others wait on a lock file and then read what the first one wrote."""
     path = model_cache_path()
-    if path is not None:
-        try:
-            with open(path, "rb") as fh:
-                return LanguageModel.loads(fh.read())
-        except (OSError, EOFError, ValueError, TypeError):
-            pass
-    built = LanguageModel.from_jieba()
-    if path is not None:
-        try:
-            from pathlib import Path
+    if path is None:
+        return LanguageModel.from_jieba()
+    got = _read_cached(path)
+    if got is not None:
+        return got
+    from pathlib import Path
 
+    lock = None
+    try:
+        Path(path).parent.mkdir(parents=True, exist_ok=True)
+        import fcntl
+
+        lock = open(path + ".lock", "a")
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        got = _read_cached(path)  # another process may have built it while this one waited
+        if got is not None:
+            return got
+    except (OSError, ImportError):  # no lock on this system or folder: build without one
+        pass
+    try:
+        built = LanguageModel.from_jieba()
+        try:
             from .fsutil import atomic_write_bytes
 
-            Path(path).parent.mkdir(parents=True, exist_ok=True)
             atomic_write_bytes(Path(path), built.dumps())
         except OSError:
             pass
-    return built
+        return built
+    finally:
+        if lock is not None:
+            lock.close()  # releases the lock

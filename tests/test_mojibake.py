@@ -262,3 +262,18 @@ def test_model_is_small_and_loads_fast(tmp_path):
     megabytes, seconds = float(out[0]), float(out[1])
     assert megabytes <= 40, f"model costs {megabytes:.1f} MB"
     assert seconds <= 0.3, f"model loads in {seconds:.2f} s"
+
+
+def test_two_processes_on_a_cold_cache_build_the_model_once(tmp_path):
+    """Building takes ~250 MB for a moment: the workers of a first run must not each build it at once."""
+    import subprocess
+    import sys
+
+    code = ("import resource; from audit import mojibake_model as m; m.model(); "
+            "print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)")
+    env = {"AUDIT_CACHE_DIR": str(tmp_path), "PATH": "/usr/bin:/bin"}
+    procs = [subprocess.Popen([sys.executable, "-c", code], stdout=subprocess.PIPE, text=True, env=env)
+             for _ in range(2)]
+    peaks = sorted(int(p.communicate()[0]) for p in procs)
+    assert all(p.returncode == 0 for p in procs)
+    assert peaks[0] < 120_000 < peaks[1], peaks  # KB: one built it, the other waited and read it from the cache
