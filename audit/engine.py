@@ -447,9 +447,8 @@ def _audit_shared(tasks: list, workers: int, keep, progress=None) -> None:
     """Audit `tasks` in this process and in `workers` forked processes, fed one file at a time; `keep` gets the
     results in input order (the few that finish early wait in a small buffer).
 
-    Each worker has at most four files queued, so that the end of the run stays balanced; files still queued when
-    this process runs out of work are taken back (cancelled) and audited here, as are the files of a worker that
-    died.
+    Each worker has at most four files queued, fewer near the end, so that the run ends balanced. The files of a
+    worker that died are audited here.
     """
     import multiprocessing
     from concurrent.futures import FIRST_COMPLETED, wait
@@ -473,7 +472,9 @@ def _audit_shared(tasks: list, workers: int, keep, progress=None) -> None:
         nxt = next(todo, None)
         broken = False  # a worker died (killed, out of memory): the pool takes no more work
         while nxt is not None or pending:
-            while not broken and nxt is not None and len(pending) < 4 * workers:
+            # the workers' queue is kept short, and never longer than what is left for this process, so that
+            # both run out of work at about the same time
+            while not broken and nxt is not None and len(pending) < min(4 * workers, len(tasks) - nxt):
                 try:
                     pending[pool.submit(_audit_one, tasks[nxt])] = nxt
                 except BrokenProcessPool:
@@ -484,12 +485,7 @@ def _audit_shared(tasks: list, workers: int, keep, progress=None) -> None:
                 finished(nxt, _audit_one(tasks[nxt]))
                 nxt = next(todo, None)
             elif pending:
-                last = max(pending, key=pending.get)
-                if last.cancel():  # not started yet: do it here rather than wait
-                    i = pending.pop(last)
-                    finished(i, _audit_one(tasks[i]))
-                else:
-                    wait(pending, return_when=FIRST_COMPLETED)
+                wait(pending, return_when=FIRST_COMPLETED)
             for fut in [f for f in pending if f.done()]:
                 i = pending.pop(fut)
                 try:
