@@ -447,7 +447,7 @@ def _audit_shared(tasks: list, workers: int, keep, progress=None) -> None:
     """Audit `tasks` in this process and in `workers` forked processes, fed one file at a time; `keep` gets the
     results in input order (the few that finish early wait in a small buffer).
 
-    Each worker has at most four files queued, fewer near the end, so that the run ends balanced. The files of a
+    Each worker has at most eight files queued, fewer near the end, so that the run ends balanced. The files of a
     worker that died are audited here.
     """
     import multiprocessing
@@ -474,7 +474,7 @@ def _audit_shared(tasks: list, workers: int, keep, progress=None) -> None:
         while nxt is not None or pending:
             # the workers' queue is kept short, and never longer than what is left for this process, so that
             # both run out of work at about the same time
-            while not broken and nxt is not None and len(pending) < min(4 * workers, len(tasks) - nxt):
+            while not broken and nxt is not None and len(pending) < min(8 * workers, len(tasks) - nxt):
                 try:
                     pending[pool.submit(_audit_one, tasks[nxt])] = nxt
                 except BrokenProcessPool:
