@@ -6,11 +6,12 @@
     python benchmarks/speed.py --check         # exit 1 when a target is missed
 
 audit runs byte-compiled and with warm caches, as an installed package does after its first run (the first run
-is not timed). Printed: files/s, papers/s, MB/s and wall time (start-up included, best of --repeat runs), the peak RSS of the whole
-process tree (parent plus workers, sampled from /proc) and of the largest single process (wait4's ru_maxrss), the
+is not timed). Printed: files/s, papers/s, MB/s and wall time (start-up included, best of --repeat runs), the
+peak RSS of the whole process tree (parent plus workers, sampled from /proc) and of the largest single process (wait4's ru_maxrss), the
 ratio of the audit's wall time to a floor measured in the same run (a fresh Python that reads every file and makes
-one regular-expression pass over it), and the start-up time of `audit --version`. Targets are printed beside the
-numbers. No dependency beyond the standard library (psutil is not needed).
+one regular-expression pass over it), the start-up time of `audit --version`, and the time of a fixed pure-Python
+loop (how fast the machine is at the moment: a shared machine drifts, so compare wall times by it). Targets are
+printed beside the numbers. No dependency beyond the standard library (psutil is not needed).
 """
 from __future__ import annotations
 
@@ -56,6 +57,9 @@ def floor(listing):
     return n
 """
 FLOOR_MAIN = FLOOR + "\nprint(floor(sys.argv[1]))\n"
+# A fixed amount of pure-Python work: a shared or throttled machine shows here how fast it is at the moment, so
+# that wall times measured at different moments can be compared.
+CALIBRATION = "s = 0\nfor i in range(10_000_000):\n    s += i\n"
 
 
 def find_files(paths: list[str]) -> list[Path]:
@@ -223,6 +227,7 @@ def main(argv: list[str] | None = None) -> int:
 
         start_walls, _ = best(base + ["--version"], max(5, args.repeat))
         startup = min(start_walls)
+        calib = min(best([sys.executable, "-c", CALIBRATION], 3)[0])
 
         mb = size / 1e6
         reference = args.paths == [] and len(files) == TARGET_FILES
@@ -254,6 +259,7 @@ def main(argv: list[str] | None = None) -> int:
         ok = startup <= TARGET_STARTUP
         results.append(ok)
         print(row("start-up: audit --version", f"{startup:.3f} s", f"≤ {TARGET_STARTUP} s", ok))
+        print(row("machine speed: fixed Python loop", f"{calib:.2f} s", "(lower is faster)"))
 
         if args.scale and args.scale > 1:
             big = tmp / "scaled"
