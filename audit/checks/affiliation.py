@@ -543,10 +543,10 @@ def same_paper_other_institution(post: Post, ctx):
                       paper=wrong.entry.index, message=_conflict_message(wrong, other, same_post=True))
 
 
-def _keyed_entries(post: Post) -> Iterator[tuple[Entry, str]]:
+def _keyed_entries(post: Post, ids: "set[str] | None" = None) -> Iterator[tuple[Entry, str]]:
     for e in post.entries:
         f = e.sections.get("affiliation")
-        if e.arxiv_id and f is not None and f.present:
+        if e.arxiv_id and (ids is None or e.arxiv_id in ids) and f is not None and f.present:
             yield e, re.sub(r"[\W_]+", "", _blank(f.text)).lower()
 
 
@@ -574,9 +574,8 @@ def cross_post_findings(reports: "list[PostReport]", config=None,
         posts = [p for p in posts if config.enabled(meta.code, meta.category, meta.name, p.path)]
     by_id: dict[str, list[tuple[Post, Entry, str]]] = {}
     for post in posts:
-        for e, key in _keyed_entries(post):
-            if ids is None or e.arxiv_id in ids:
-                by_id.setdefault(e.arxiv_id, []).append((post, e, key))
+        for e, key in _keyed_entries(post, ids):
+            by_id.setdefault(e.arxiv_id, []).append((post, e, key))
     groups = [[(p, e) for p, e, _ in g] for g in by_id.values()
               if len({id(p) for p, _, _ in g}) > 1 and len({k for _, _, k in g}) > 1]
     if not groups:

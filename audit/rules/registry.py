@@ -136,11 +136,17 @@ def post_rule(code: str, **meta) -> Callable:
 
 def logic_rules() -> dict[str, Rule]:
     """Every logic rule: imports each module of `audit.checks` (one family per module) once."""
-    from .. import checks
+    global _IMPORTED
+    if not _IMPORTED:
+        from .. import checks
 
-    for info in pkgutil.iter_modules(checks.__path__):
-        importlib.import_module(f"{checks.__name__}.{info.name}")
+        for info in pkgutil.iter_modules(checks.__path__):
+            importlib.import_module(f"{checks.__name__}.{info.name}")
+        _IMPORTED = True
     return dict(_LOGIC_RULES)
+
+
+_IMPORTED = False
 
 
 def replace_span(ctx: Context, fld: Field, start: int, end: int, new: str, description: str) -> Fix | None:
