@@ -1,4 +1,5 @@
-"""Reading the YAML data files (rule packs, gazetteer, word lists) once per content, not once per run.
+"""Reading the YAML data files (rule packs, gazetteer, word lists) once per content, not once per run; and `cached`,
+the same disk cache for any other value derived from data (the gazetteer's name patterns).
 
 Parsing YAML is slow next to everything else `audit` does at start-up (the bundled files take about 0.2 s with
 the C loader). A parsed file is kept in the user cache folder as `marshal` data keyed by a hash of the file's
@@ -64,3 +65,27 @@ def load_yaml(path: Path | str) -> object:
         except OSError:
             pass
     return doc
+
+
+def cached(kind: str, key: str, build):
+    """`build()`, kept in the cache folder under `kind`/`key` (marshal data; `key` must name everything the value
+    depends on, e.g. a hash of its inputs and of the code that builds it)."""
+    path = None
+    if not os.environ.get("AUDIT_NO_CACHE"):
+        folder = cache_dir()
+        if folder is not None:
+            path = folder / kind / f"{hashlib.sha256(key.encode('utf-8')).hexdigest()[:32]}.marshal"
+            try:
+                return marshal.loads(path.read_bytes())
+            except (OSError, EOFError, ValueError, TypeError):
+                pass
+    value = build()
+    if path is not None:
+        try:
+            from .fsutil import atomic_write_bytes
+
+            path.parent.mkdir(parents=True, exist_ok=True)
+            atomic_write_bytes(path, marshal.dumps(value), keep_mode=False)
+        except (OSError, ValueError):
+            pass
+    return value

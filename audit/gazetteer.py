@@ -12,6 +12,7 @@ original text.
 
 from __future__ import annotations
 
+import hashlib
 import re
 import unicodedata
 from dataclasses import dataclass
@@ -20,7 +21,7 @@ from pathlib import Path
 from typing import Iterable, Iterator, Mapping, Sequence
 
 from . import recache
-from .datafiles import load_yaml
+from .datafiles import cached, load_yaml
 
 INSTITUTIONS_FILE = "institutions.yaml"
 TOPICS_FILE = "topics.yaml"
@@ -155,6 +156,13 @@ def _trie_regexes(names: Iterable[str], word: str, end_extra: str = "") -> list[
     when it fails, as a boundary at each name's end would); the others get a trie of their own. Written at
     every name's end, the boundary made the pattern four times as long and as slow to compile.
     """
+    names = list(names)
+    key = repr((_SOURCE_KEY, names, word, end_extra))
+    return [recache.compile(pattern) for pattern in cached("gazetteer-trie", key,
+                                                           lambda: _trie_patterns(names, word, end_extra))]
+
+
+def _trie_patterns(names: list[str], word: str, end_extra: str) -> list[str]:
     bounded: list[str] = []
     unbounded: list[str] = []
     for name in names:
@@ -172,8 +180,13 @@ def _trie_regexes(names: Iterable[str], word: str, end_extra: str = "") -> list[
                 node = node.setdefault(atom, {})
             node[_END] = True
         if trie:
-            out.append(recache.compile("(?:" + _trie_branches(trie, word) + ")" + tail))
+            out.append("(?:" + _trie_branches(trie, word) + ")" + tail)
     return out
+
+
+# The patterns are cached on disk (building them is a third of the gazetteer's load): keyed by the names and by
+# this module's own source, so a change to how patterns are built builds them afresh.
+_SOURCE_KEY = hashlib.sha256(Path(__file__).read_bytes()).hexdigest()
 
 
 def _trie_branches(trie: dict, word: str) -> str:

@@ -126,3 +126,22 @@ def test_yaml_errors_are_raised_not_cached(tmp_path, monkeypatch):
         datafiles.load_yaml(bad)
     with pytest.raises(yaml.YAMLError):
         datafiles.load_yaml(bad)
+
+
+def test_cached_values_are_built_once_per_key(tmp_path, monkeypatch):
+    monkeypatch.setenv("AUDIT_CACHE_DIR", str(tmp_path))
+    monkeypatch.delenv("AUDIT_NO_CACHE", raising=False)
+    built = []
+
+    def build():
+        built.append(1)
+        return ["(?:a|b)", "c"]
+
+    assert datafiles.cached("t", "key-1", build) == ["(?:a|b)", "c"]
+    assert datafiles.cached("t", "key-1", build) == ["(?:a|b)", "c"]
+    assert len(built) == 1
+    datafiles.cached("t", "key-2", build)
+    assert len(built) == 2
+    monkeypatch.setenv("AUDIT_NO_CACHE", "1")
+    datafiles.cached("t", "key-1", build)
+    assert len(built) == 3
