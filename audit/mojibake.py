@@ -150,6 +150,13 @@ def _pattern(names: tuple[str, ...]) -> re.Pattern[str]:
 
 
 @lru_cache(maxsize=None)
+def _lead_pattern(names: tuple[str, ...]) -> re.Pattern[str]:
+    """Any character that spells a UTF-8 lead byte in one of the code pages (where a match of `_pattern` starts)."""
+    leads = {ch for name in names for b, ch in _code_page(name).to_char.items() if 0xC2 <= b <= 0xF4}
+    return re.compile(f"[{_char_class(leads)}]")
+
+
+@lru_cache(maxsize=None)
 def _pair_pattern(name: str) -> re.Pattern[str]:
     """A lead byte followed by at least one continuation byte: the weakest sign a line holds mojibake."""
     cp = _code_page(name)
@@ -166,13 +173,23 @@ def looks_like_mojibake(text: str) -> bool:
     """
     if text.isascii():
         return False
-    short = 0
-    for m in _pattern(CODECS).finditer(text):
+    # The matches of `_pattern`, left to right as finditer finds them, but tried only where a lead character
+    # stands: a quick scan for those (clean text has few: a Greek letter, an accent) instead of a slow one for the
+    # whole pattern.
+    pattern = _pattern(CODECS)
+    short = end = 0
+    for lead in _lead_pattern(CODECS).finditer(text):
+        if lead.start() < end:
+            continue
+        m = pattern.match(text, lead.start())
+        if m is None:
+            continue
         if m.group("long"):
             return True
         short += 1
         if short >= 2:
             return True
+        end = m.end()
     return False
 
 

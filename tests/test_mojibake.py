@@ -14,7 +14,10 @@ from pathlib import Path
 
 import ftfy
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
+from audit import mojibake
 from audit.mojibake import LineRepair, Recovery, looks_like_mojibake, recover
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -282,3 +285,26 @@ def test_two_processes_on_a_cold_cache_build_the_model_once(tmp_path):
     peaks = sorted(int(p.communicate()[0]) for p in procs)
     assert all(p.returncode == 0 for p in procs)
     assert peaks[0] < 120_000 < peaks[1], peaks  # KB: one built it, the other waited and read it from the cache
+
+
+def _reference_looks_like_mojibake(text: str) -> bool:
+    """The plain definition: finditer over the whole pattern (what the fast version must agree with)."""
+    if text.isascii():
+        return False
+    short = 0
+    for m in mojibake._pattern(mojibake.CODECS).finditer(text):
+        if m.group("long"):
+            return True
+        short += 1
+        if short >= 2:
+            return True
+    return False
+
+
+_ALPHABET = "æ–¹³•å‘ÃÂ©éüαβγЖж中文与 ab1.，" + "".join(chr(c) for c in range(0x80, 0x100))
+
+
+@settings(max_examples=500, deadline=None)
+@given(st.text(alphabet=_ALPHABET, max_size=40))
+def test_quick_mojibake_test_agrees_with_the_plain_definition(text):
+    assert mojibake.looks_like_mojibake(text) == _reference_looks_like_mojibake(text)
