@@ -506,7 +506,7 @@ def test_json_is_streamed_post_by_post_with_the_same_bytes(examples_result):
 def test_formats_without_chunks_stream_their_whole_text(examples_result):
     from audit.formatters import stream
 
-    assert list(stream("github", examples_result, CTX)) == [FORMATTERS["github"](examples_result, CTX)]
+    assert list(stream("junit", examples_result, CTX)) == [FORMATTERS["junit"](examples_result, CTX)]
 
 
 def test_output_written_in_pieces_is_atomic(tmp_path):
@@ -525,3 +525,12 @@ def test_output_written_in_pieces_is_atomic(tmp_path):
     assert [p.name for p in tmp_path.iterdir()] == ["out.json"]
     atomic_write_chunks(target, iter([b"a", b"b"]))
     assert target.read_text(encoding="utf-8") == "ab"
+
+
+@pytest.mark.parametrize("name", ["text", "json", "github", "sarif"])
+def test_streamed_formats_give_the_same_text_in_pieces(name, examples_result):
+    from audit.formatters import stream
+
+    pieces = list(stream(name, examples_result, CTX))
+    assert len(pieces) > 2  # written post by post, not in one piece
+    assert "".join(pieces) == FORMATTERS[name](examples_result, CTX)

@@ -6,6 +6,8 @@ Escaping as the runner requires: in the message `%` -> %25, CR -> %0D, LF -> %0A
 """
 from __future__ import annotations
 
+from typing import Iterator
+
 from ..engine import RunResult
 from ..model import Finding
 
@@ -38,10 +40,16 @@ def _annotation(path: str, f: Finding, where: str) -> str:
 
 
 def render(result: RunResult, ctx) -> str:
-    out: list[str] = []
+    return "".join(chunks(result, ctx))
+
+
+def chunks(result: RunResult, ctx) -> Iterator[str]:
+    """The annotations post by post (a long run is written as it is read, not held whole)."""
     totals = {"error": 0, "warning": 0, "info": 0}
-    papers = 0
+    papers = posts = 0
     for post in result.posts:
+        posts += 1
+        out: list[str] = []
         papers += len(post.papers)
         for f in post.findings:
             if f.suppressed and not ctx.show_suppressed:
@@ -57,10 +65,13 @@ def render(result: RunResult, ctx) -> str:
                 if ctx.quiet and f.severity.value == "info":
                     continue
                 out.append(_annotation(post.path, f, where))
+        if out:
+            yield "\n".join(out) + "\n"
+    out = []
     for e in result.errors:
         out.append(command("error" if e.fatal else "notice", e.message, file=e.path, title="audit"))
     for notice in result.notices:
         out.append(command("notice", notice, title="audit"))
-    out.append(f"audit: {len(result.posts)} posts, {papers} papers: {totals['error']} errors, "
+    out.append(f"audit: {posts} posts, {papers} papers: {totals['error']} errors, "
                f"{totals['warning']} warnings, {totals['info']} info")
-    return "\n".join(out) + "\n"
+    yield "\n".join(out) + "\n"

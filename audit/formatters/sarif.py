@@ -22,6 +22,7 @@ import re
 import unicodedata
 from collections import Counter
 from pathlib import Path, PurePath
+from typing import Iterator
 from urllib.parse import quote
 
 from ..engine import PostReport, RunResult
@@ -136,46 +137,48 @@ def _message(post: PostReport, f: Finding) -> str:
     return text
 
 
-def document(result: RunResult, ctx) -> dict:
+def _descriptors(result: RunResult) -> tuple[list[dict], dict[str, int]]:
+    """The run's rule descriptors (every known rule, then, sorted, any other rule a finding names) and their index."""
     metas = {m.code: m for m in _known_rules()}
     descriptors = [_rule_descriptor(metas[c]) for c in sorted(metas)]
     index = {d["id"]: n for n, d in enumerate(descriptors)}
     extra: dict[str, dict] = {}
-
-    results = []
     for post in result.posts:
-        uri = artifact_uri(post.path)
-        posix = PurePath(post.path).as_posix()
-        seen: Counter = Counter()
-        findings = list(post.findings) + [f for p in post.papers for f in p.findings]
-        for f in findings:
-            if f.suppressed and not ctx.show_suppressed:
-                continue
+        for f in list(post.findings) + [f for p in post.papers for f in p.findings]:
             if f.rule not in index and f.rule not in extra:
                 extra[f.rule] = {"id": f.rule, "shortDescription": {"text": f.message or f.rule},
                                  "defaultConfiguration": {"level": LEVEL[f.severity.value]},
                                  "properties": {"tags": [f.category], "category": f.category}}
-            paper = post.paper_key(f)
-            key = (f.rule, paper, normalise_excerpt(f.excerpt))
-            seen[key] += 1
-            res = {"ruleId": f.rule, "ruleIndex": None, "level": LEVEL[f.severity.value],
-                   "message": {"text": _message(post, f)},
-                   "locations": [{"physicalLocation": {
-                       "artifactLocation": {"uri": uri, "uriBaseId": "%SRCROOT%"},
-                       "region": _region(f)}}],
-                   "partialFingerprints": {FINGERPRINT_KEY: fingerprint(f.rule, posix, paper, f.excerpt,
-                                                                        seen[key])},
-                   "properties": {"category": f.category, "paper": f.paper}}
-            if f.suppressed:
-                res["suppressions"] = [{"kind": "inSource"}]
-            results.append(res)
-
     for code in sorted(extra):
         index[code] = len(descriptors)
         descriptors.append(extra[code])
-    for res in results:
-        res["ruleIndex"] = index[res["ruleId"]]
+    return descriptors, index
 
+
+def _post_results(post: PostReport, ctx, index: dict[str, int]) -> Iterator[dict]:
+    uri = artifact_uri(post.path)
+    posix = PurePath(post.path).as_posix()
+    seen: Counter = Counter()
+    for f in list(post.findings) + [f for p in post.papers for f in p.findings]:
+        if f.suppressed and not ctx.show_suppressed:
+            continue
+        paper = post.paper_key(f)
+        key = (f.rule, paper, normalise_excerpt(f.excerpt))
+        seen[key] += 1
+        res = {"ruleId": f.rule, "ruleIndex": index[f.rule], "level": LEVEL[f.severity.value],
+               "message": {"text": _message(post, f)},
+               "locations": [{"physicalLocation": {
+                   "artifactLocation": {"uri": uri, "uriBaseId": "%SRCROOT%"},
+                   "region": _region(f)}}],
+               "partialFingerprints": {FINGERPRINT_KEY: fingerprint(f.rule, posix, paper, f.excerpt, seen[key])},
+               "properties": {"category": f.category, "paper": f.paper}}
+        if f.suppressed:
+            res["suppressions"] = [{"kind": "inSource"}]
+        yield res
+
+
+def _run(result: RunResult, ctx, descriptors: list[dict]) -> dict:
+    """The run object without its results."""
     driver = {"name": "audit", "version": ctx.tool_version or "0", "rules": descriptors}
     if ctx.tool_version:
         driver["semanticVersion"] = ctx.tool_version
@@ -190,19 +193,34 @@ def document(result: RunResult, ctx) -> dict:
                                   "uri": artifact_uri(e.path), "uriBaseId": "%SRCROOT%"}}}]})
     for notice in result.notices:
         notifications.append({"level": "note", "message": {"text": notice}})
-    run = {"tool": {"driver": driver},
-           "invocations": [{"executionSuccessful": not any(e.fatal for e in result.errors),
-                            "toolExecutionNotifications": notifications}],
-           "columnKind": "unicodeCodePoints",
-           "results": results}
+    return {"tool": {"driver": driver},
+            "invocations": [{"executionSuccessful": not any(e.fatal for e in result.errors),
+                             "toolExecutionNotifications": notifications}],
+            "columnKind": "unicodeCodePoints"}
+
+
+def document(result: RunResult, ctx) -> dict:
+    descriptors, index = _descriptors(result)
+    run = _run(result, ctx, descriptors)
+    run["results"] = [res for post in result.posts for res in _post_results(post, ctx, index)]
     return {"$schema": SCHEMA, "version": "2.1.0", "runs": [run]}
 
 
-def render(result: RunResult, ctx) -> str:
-    # compact: json's C encoder is only used without indent (4x faster on a large run); one result per line
-    doc = document(result, ctx)
-    results = doc["runs"][0].pop("results")
+def chunks(result: RunResult, ctx) -> Iterator[str]:
+    """The log written post by post, one result per line (json's C encoder is only used without indent): the
+    rules are collected in a first pass over the posts, the results written in a second."""
+    descriptors, index = _descriptors(result)
+    doc = {"$schema": SCHEMA, "version": "2.1.0", "runs": [_run(result, ctx, descriptors)]}
     head = json.dumps(doc, ensure_ascii=False, separators=(",", ":"))  # ends with the run's "}]}"
-    body = ",\n".join(json.dumps(r, ensure_ascii=False, separators=(",", ":")) for r in results)
-    return f'{head[:-3]},"results":[\n{body}\n]}}]}}\n'
+    yield head[:-3] + ',"results":['
+    first = True
+    for post in result.posts:
+        lines = [json.dumps(r, ensure_ascii=False, separators=(",", ":")) for r in _post_results(post, ctx, index)]
+        if lines:
+            yield ("\n" if first else ",\n") + ",\n".join(lines)
+            first = False
+    yield ("\n" if not first else "") + "]}]}\n"
 
+
+def render(result: RunResult, ctx) -> str:
+    return "".join(chunks(result, ctx))
