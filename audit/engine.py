@@ -390,9 +390,9 @@ def audit_paths(paths: Iterable[str], options: AuditOptions, jobs: int | None = 
     load once (packs, the gazetteer, word lists) is loaded here first, by auditing a small built-in post, so that
     the workers inherit it instead of each loading it again.
 
-    Reports go to a `PostStore` (a temporary file) as they arrive, so memory does not grow with the number of
-    files; for the cross-post check only each entry's (arXiv id, affiliation) pair is kept in memory, and the
-    posts that share a paper with different affiliations are read back at the end.
+    Reports go to a `PostStore` as they arrive (beyond its first 200, into a temporary file), so memory does not
+    grow with the number of files; for the cross-post check only each entry's (arXiv id, hash of affiliation) pair
+    is kept in memory, and the posts that share a paper with different affiliations are read back at the end.
     """
     from .store import PostStore
 
@@ -423,8 +423,10 @@ def audit_paths(paths: Iterable[str], options: AuditOptions, jobs: int | None = 
         import gc
 
         gc.freeze()  # what is loaded now lives as long as the run: the collector need not walk it again, and
-        # the forked workers do not copy its pages by touching them
-        _audit_shared(tasks, jobs - 1, keep, progress)
+        try:         # the forked workers do not copy its pages by touching them
+            _audit_shared(tasks, jobs - 1, keep, progress)
+        finally:
+            gc.unfreeze()  # a caller that runs audits in a loop gets its garbage collected again
     else:
         for n, task in enumerate(tasks, 1):
             keep(_audit_one(task))
