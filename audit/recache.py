@@ -19,17 +19,20 @@ import marshal
 import os
 import re
 import sys
+from array import array
 
 try:
     import _sre
     from re import _compiler, _parser  # type: ignore[attr-defined]
 
-    _OK = all(hasattr(m, n) for m, n in ((_sre, "compile"), (_sre, "MAGIC"), (_compiler, "_code"),
-                                         (_parser, "parse")))
+    _OK = all(hasattr(m, n) for m, n in ((_sre, "compile"), (_sre, "MAGIC"), (_sre, "CODESIZE"),
+                                         (_compiler, "_code"), (_parser, "parse"))) \
+        and array("I").itemsize == _sre.CODESIZE
 except ImportError:  # pragma: no cover - another implementation of Python
     _OK = False
 
 _MAX_ENTRIES = 5000
+_FORMAT = 2  # entries hold the codes as array("I") bytes
 
 _table: dict[tuple[str, int], tuple] | None = None
 _used: set[tuple[str, int]] = set()
@@ -48,13 +51,15 @@ def compile(pattern: str, flags: int = 0) -> re.Pattern[str]:  # noqa: A001 — 
     entry = table.get(key)
     if entry is not None:
         try:
-            return _sre.compile(pattern, *entry)
+            flags_, code, groups, groupindex, indexgroup = entry
+            return _sre.compile(pattern, flags_, array("I", code).tolist(), groups, groupindex, indexgroup)
         except Exception:  # noqa: BLE001 — a damaged entry: compile afresh
             table.pop(key, None)
     parsed = _parser.parse(pattern, flags)  # raises re.error for a bad pattern, like re.compile
     try:
-        entry = _entry(parsed, flags)
-        compiled = _sre.compile(pattern, *entry)
+        flags_, code, groups, groupindex, indexgroup = _entry(parsed, flags)
+        compiled = _sre.compile(pattern, flags_, code, groups, groupindex, indexgroup)
+        entry = (flags_, array("I", code).tobytes(), groups, groupindex, indexgroup)  # compact, quick to load
     except Exception:  # noqa: BLE001 — internals not as expected: leave it to re
         return re.compile(pattern, flags)
     table[key] = entry
@@ -80,7 +85,7 @@ def _path() -> str | None:
     folder = cache_dir()
     if folder is None:
         return None
-    key = hashlib.sha256(repr((sys.version, sys.implementation.cache_tag, _sre.MAGIC, _sre.CODESIZE,
+    key = hashlib.sha256(repr((_FORMAT, sys.version, sys.implementation.cache_tag, _sre.MAGIC, _sre.CODESIZE,
                                getattr(_sre, "MAXREPEAT", 0), getattr(_sre, "MAXGROUPS", 0), marshal.version))
                          .encode()).hexdigest()[:16]
     return str(folder / f"regex-{key}.marshal")
@@ -118,7 +123,11 @@ def save() -> None:
     path = _path()
     if path is None:
         return
-    table = _table if len(_table) <= _MAX_ENTRIES else {k: v for k, v in _table.items() if k in _used}
+    # entries this process did not use are kept unless they outnumber the used ones (patterns of an older version,
+    # of other commands): the file stays about the size one run needs, and loads in a few milliseconds
+    stale = len(_table) - len(_used & _table.keys())
+    table = _table if stale <= len(_used) and len(_table) <= _MAX_ENTRIES else \
+        {k: v for k, v in _table.items() if k in _used}
     try:
         from pathlib import Path
 

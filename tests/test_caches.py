@@ -30,6 +30,7 @@ def fresh(tmp_path, monkeypatch):
     monkeypatch.setattr(recache, "_table", None)
     monkeypatch.setattr(recache, "_dirty", False)
     monkeypatch.setattr(recache, "_owner", None)
+    monkeypatch.setattr(recache, "_used", set())
     return tmp_path
 
 
@@ -145,3 +146,21 @@ def test_cached_values_are_built_once_per_key(tmp_path, monkeypatch):
     monkeypatch.setenv("AUDIT_NO_CACHE", "1")
     datafiles.cached("t", "key-1", build)
     assert len(built) == 3
+
+
+def test_stale_patterns_are_dropped_when_they_outnumber_the_used_ones(fresh):
+    for p in ("a+", "b+", "c+"):
+        recache.compile(p)
+    recache.save()
+    # the next run (a new version, say) compiles something else
+    recache._table, recache._used, recache._dirty = None, set(), False
+    recache.compile("d+")
+    recache.save()
+    path = next(fresh.glob("regex-*.marshal"))
+    assert set(marshal.loads(path.read_bytes())) == {("d+", 0)}
+    # a run that uses most of what is there keeps the rest
+    recache._table, recache._used, recache._dirty = None, set(), False
+    recache.compile("d+")
+    recache.compile("e+")
+    recache.save()
+    assert set(marshal.loads(path.read_bytes())) == {("d+", 0), ("e+", 0)}
