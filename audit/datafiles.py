@@ -13,7 +13,7 @@ import marshal
 import os
 from pathlib import Path
 
-_FORMAT = b"audit-yaml-1"
+_FORMAT = "audit-yaml-1"
 
 
 def cache_dir() -> Path | None:
@@ -28,43 +28,18 @@ def cache_dir() -> Path | None:
     return Path(folder)
 
 
-def _cache_path(data: bytes) -> Path | None:
-    if os.environ.get("AUDIT_NO_CACHE"):
-        return None
-    folder = cache_dir()
-    if folder is None:
-        return None
-    key = hashlib.sha256(_FORMAT + marshal.version.to_bytes(2, "little") + data).hexdigest()[:32]
-    return folder / "yaml" / f"{key}.marshal"
-
-
 def load_yaml(path: Path | str) -> object:
     """The parsed content of a YAML file (safe loader). Raises OSError, UnicodeDecodeError or yaml.YAMLError as
     reading and parsing it directly would."""
     data = Path(path).read_bytes()
     text = data.decode("utf-8")
-    cached = _cache_path(data)
-    if cached is not None:
-        try:
-            return marshal.loads(cached.read_bytes())
-        except (OSError, EOFError, ValueError, TypeError):
-            pass
-    import yaml
 
-    doc = yaml.load(text, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))  # noqa: S506 — a safe loader
-    if cached is not None:
-        try:
-            blob = marshal.dumps(doc)
-        except ValueError:  # dates and the like: not worth caching
-            return doc
-        try:
-            from .fsutil import atomic_write_bytes
+    def parse() -> object:
+        import yaml
 
-            cached.parent.mkdir(parents=True, exist_ok=True)
-            atomic_write_bytes(cached, blob, keep_mode=False)
-        except OSError:
-            pass
-    return doc
+        return yaml.load(text, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))  # noqa: S506 — a safe loader
+
+    return cached("yaml", f"{_FORMAT}:{marshal.version}:{hashlib.sha256(data).hexdigest()}", parse)
 
 
 def cached(kind: str, key: str, build):
@@ -84,8 +59,9 @@ def cached(kind: str, key: str, build):
         try:
             from .fsutil import atomic_write_bytes
 
+            blob = marshal.dumps(value)  # ValueError for what marshal cannot hold (dates): not cached
             path.parent.mkdir(parents=True, exist_ok=True)
-            atomic_write_bytes(path, marshal.dumps(value), keep_mode=False)
+            atomic_write_bytes(path, blob, keep_mode=False)
         except (OSError, ValueError):
             pass
     return value

@@ -380,14 +380,10 @@ def model_cache_path() -> str | None:
         return None
     key = hashlib.sha1(repr((_FORMAT, MAX_WORD_CHARS, st.st_size, st.st_mtime_ns, DOMAIN_TIERS,
                              sorted(PUNCTUATION_PRIOR.items()))).encode("utf-8")).hexdigest()[:16]
-    folder = os.environ.get("AUDIT_CACHE_DIR")
-    if not folder:
-        try:
-            import platformdirs
-            folder = platformdirs.user_cache_dir("audit")
-        except ImportError:
-            return None
-    return os.path.join(folder, f"mojibake-model-{key}.bin")
+    from .datafiles import cache_dir
+
+    folder = cache_dir()
+    return None if folder is None else os.path.join(folder, f"mojibake-model-{key}.bin")
 
 
 def _read_cached(path: str) -> LanguageModel | None:
