@@ -337,8 +337,10 @@ def _skeleton(post: Post) -> Post:
     hold comments (for suppressions)."""
     from types import MappingProxyType
 
+    from .checks.affiliation import may_hold_evidence
+
     def evidence(f: Field | None) -> Field | None:
-        return f if f is not None and _EVIDENCE_HINT.search(f.text) else None
+        return f if f is not None and may_hold_evidence(f.text) else None
 
     # comment lines kept as they are; other lines reduced to "." (or "" when blank), so suppressions that look
     # for "the next non-blank line" still land where they would in the full post
@@ -349,9 +351,6 @@ def _skeleton(post: Post) -> Post:
                                                        if k in ("affiliation", "urls")}))
                     for e in post.entries if e.arxiv_id and e.sections.get("affiliation") is not None)
     return replace(post, text="\n".join(lines), entries=entries, preamble=None)
-
-
-_EVIDENCE_HINT = recache.compile(r"@|://|www\.|github\.com", re.I)
 
 
 def audit_file(path: str, options: AuditOptions) -> "PostReport | FileError":

@@ -388,6 +388,15 @@ def _host(token: str) -> str:
     return m.group(1).rstrip(".") if m else ""
 
 
+# Every _URL or _EMAIL match holds one of these; searching for them is much quicker than _URL over an abstract.
+_EVIDENCE_HINT = recache.compile(r"@|://|www\.|github\.com", re.I)
+
+
+def may_hold_evidence(text: str) -> bool:
+    """False when `text` surely holds no URL or e-mail address for `header_evidence` to read."""
+    return _EVIDENCE_HINT.search(text) is not None
+
+
 def header_evidence(entry: Entry, gaz: "AffiliationGazetteer") -> list[Evidence]:
     """Institutions the header's URLs (code, project page) and e-mail addresses point to."""
     out: list[Evidence] = []
@@ -438,9 +447,8 @@ def contradicted_by_evidence(entry: Entry, ctx):
         return
     # Cheap test first: without a URL or an address in the header there is nothing to compare with.
     header = (entry.abstract.text if entry.abstract else "") + (entry.comments.text if entry.comments else "")
-    low = header.lower()
-    if "." not in header or not ("@" in header or "://" in header or "www." in low or "github.com" in low):
-        return  # (every _URL match holds one of these; the regex itself is slow to search a whole abstract)
+    if "." not in header or not may_hold_evidence(header):
+        return
     gaz = ctx.gazetteer
     evidence = header_evidence(entry, gaz)
     if not any(academic(gaz, ev.institution) for ev in evidence):
@@ -628,4 +636,5 @@ def _mark_suppressed(found: dict[str, list[Finding]], posts: Mapping[str, Post])
 
 
 __all__ = ["Claim", "Evidence", "academic", "affiliation_ids", "bracket_pairs", "claim", "cross_post_findings",
-           "cross_post_keys", "header_evidence", "pair_problems", "related", "unknown_institutions"]
+           "cross_post_keys", "header_evidence", "may_hold_evidence", "pair_problems", "related",
+           "unknown_institutions"]
