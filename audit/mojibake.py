@@ -51,7 +51,9 @@ from functools import lru_cache
 from itertools import combinations, product
 from typing import Sequence
 
+from . import charlm as _charlm
 from . import mojibake_model as _lm
+from .charlm import CharModel as _CharModel
 from .mojibake_model import OTHER as _OTHER
 from .mojibake_model import PUNCT as _PUNCT
 from .mojibake_model import VS16 as _VS16
@@ -86,7 +88,8 @@ _SOFT_HYPHEN = 0xAD
 _MAX_INSERTIONS = 2  # dropped bytes per character the search will put back
 _FALLBACK_COST = 25.0  # nats for leaving a byte as its code-page character (no plausible character fits)
 _INSERTION_COST = 0.3  # nats per inserted byte: prefers explanations that need fewer dropped bytes
-_BEAM = 16
+_BEAM = 32
+_CHAR_WEIGHT = 1.0  # weight of the character model's cost next to the word model's
 _FRAME_BONUS = 1.5  # nats for the word that closes a frame the clause opened: 在/从/到/于 … 中, 与/和 … 相比
 # Two-part constructions of Chinese grammar: a preposition opens a locative phrase that a locative word (tag "f":
 # 中, 上, 内, 之间 …) closes ("在训练过程中", "从图像中提取"); 与/和/同/跟 open a phrase of comparison or relation
@@ -343,9 +346,12 @@ def _detect(lines: list[str], text: str) -> _Evidence | None:
 # --------------------------------------------------------------------------------------------------------------
 
 class _Decoder:
-    def __init__(self, cp: _CodePage, dropped: tuple[int, ...], model: _LanguageModel) -> None:
+    def __init__(self, cp: _CodePage, dropped: tuple[int, ...], model: _LanguageModel,
+                 chars: _CharModel | None = None) -> None:
         self.cp = cp
         self.model = model
+        self.chars = chars
+        self._advances: dict[tuple[str, str], tuple[float, str]] = {}
         self.dropped_cont = tuple(b for b in dropped if _is_cont(b))
         self.dropped_lead = tuple(b for b in dropped if _utf8_length(b))
         self._edge_cache: dict[bytes, tuple[tuple[int, str, float], ...]] = {}
@@ -485,25 +491,42 @@ class _Decoder:
             self._token_flags[(text, tag)] = flags
         return flags
 
+    def _advance(self, hist: str, text: str) -> tuple[float, str]:
+        """Character-model cost of a token after `hist` (weighted), and the history after it."""
+        key = (hist, text)
+        got = self._advances.get(key)
+        if got is None:
+            if self.chars is None:
+                got = (0.0, "")
+            else:
+                cost, after = self.chars.advance(hist, text)
+                got = (_CHAR_WEIGHT * cost, after)
+            if len(self._advances) < 200_000:
+                self._advances[key] = got
+        return got
+
     def decode(self, data: bytes, hints: Sequence[dict[str, float] | None] = (), before: str | None = None,
-               frame: int = 0, after: str | None = None) -> tuple[str, float]:
+               frame: int = 0, after: str | None = None, left: str = "", right: str = "") -> tuple[str, float]:
         """Best text for a run of bytes, and the lowest posterior among its ambiguous choices.
 
         hints[i] adjusts the cost of single characters at byte i (brackets that pair up, a label's colon);
         `before` and `after` are the tags of what stands next to the run ("n" for a Latin word, "m" for a number,
-        None for nothing or punctuation); `frame` tells which frames the clause has open where the run starts.
+        None for nothing or punctuation); `frame` tells which frames the clause has open where the run starts;
+        `left` and `right` are the text on either side of the run (for the character model).
         """
         n = len(data)
         row_of = self._row
         flags_of = self._flags
+        advance = self._advance
         char_edges = self._char_edges(data)
         tokens: list[list | None] = [None] * n
 
-        # A state is (tag of the last token, or "&" + class after a coordinator; open frames).
-        # Forward pass: alpha[i][state] = (cost, previous position, previous state, token).
+        # A state is (tag of the last token, or "&" + class after a coordinator; open frames; the character
+        # model's history). Forward pass: alpha[i][state] = (cost, previous position, previous state, token).
         State = tuple
         alpha: list[dict[State, tuple[float, int, State | None, str]]] = [{} for _ in range(n + 1)]
-        alpha[0][(before, frame)] = (0.0, -1, None, "")
+        start_hist = _charlm.history(left) if self.chars is not None else ""
+        alpha[0][(before, frame, start_hist)] = (0.0, -1, None, "")
         for i in range(n):
             states = alpha[i]
             if not states:
@@ -516,14 +539,15 @@ class _Decoder:
                 adjust = hints[i]
                 toks = tokens[i] = [(j, t, tag, cost + adjust.get(t, 0.0), st, fl) for j, t, tag, cost, st, fl in toks]
             for prev, (score, _, _, _) in states.items():
-                ptag, pframe = prev
+                ptag, pframe, phist = prev
                 row = row_of(ptag)
                 coord_state = "&" + _coarse(ptag)
                 step = _STEP[pframe]
                 for j, text, tag, cost, _, fl in toks:
                     nframe, bonus = step[fl]
-                    total = score + cost + row[tag] - bonus
-                    state = (coord_state if fl & _F_COORD else tag, nframe)
+                    lm_cost, nhist = advance(phist, text)
+                    total = score + cost + row[tag] - bonus + lm_cost
+                    state = (coord_state if fl & _F_COORD else tag, nframe, nhist)
                     target = alpha[j]
                     old = target.get(state)
                     if old is None or total < old[0]:
@@ -532,6 +556,8 @@ class _Decoder:
         if after is not None:
             final = {st: (v[0] + row_of(st[0]).get(after, self.model.transition(st[0], after)),) + v[1:]
                      for st, v in final.items()}
+        if right and self.chars is not None:
+            final = {st: (v[0] + advance(st[2], right[0])[0],) + v[1:] for st, v in final.items()}
         last = min(final, key=lambda t: final[t][0])
         best_total = final[last][0]
         pieces = []
@@ -557,16 +583,17 @@ class _Decoder:
                 continue
             brow = beta[i]
             for prev in alpha[i]:
-                ptag, pframe = prev
+                ptag, pframe, phist = prev
                 moves = row_of(ptag)
                 coord_state = "&" + _coarse(ptag)
                 step = _STEP[pframe]
                 best = math.inf
                 for j, word, tag, cost, _, fl in tokens[i]:
                     nframe, bonus = step[fl]
-                    tail = beta[j].get((coord_state if fl & _F_COORD else tag, nframe))
+                    lm_cost, nhist = advance(phist, word)
+                    tail = beta[j].get((coord_state if fl & _F_COORD else tag, nframe, nhist))
                     if tail is not None:
-                        value = cost + moves[tag] - bonus + tail
+                        value = cost + moves[tag] - bonus + lm_cost + tail
                         if value < best:
                             best = value
                 brow[prev] = best
@@ -578,12 +605,13 @@ class _Decoder:
                 if not ambiguous.intersection(starts):
                     continue
                 for prev, (score, _, _, _) in alpha[i].items():
-                    ptag, pframe = prev
+                    ptag, pframe, phist = prev
                     nframe, bonus = _step_frame(pframe, fl)
-                    tail = beta[j].get(("&" + _coarse(ptag) if fl & _F_COORD else tag, nframe))
+                    lm_cost, nhist = advance(phist, word)
+                    tail = beta[j].get(("&" + _coarse(ptag) if fl & _F_COORD else tag, nframe, nhist))
                     if tail is None:
                         continue
-                    value = score + cost + row_of(ptag)[tag] - bonus + tail
+                    value = score + cost + row_of(ptag)[tag] - bonus + lm_cost + tail
                     for k, start in enumerate(starts):
                         if start in ambiguous:
                             mrow = marginal.setdefault(start, {})
@@ -680,7 +708,7 @@ def recover(text: str) -> Recovery:
                 repairs.append(LineRepair(k + 1, line, fixed, 1.0))
             continue
         if decoder is None:
-            decoder = _Decoder(cp, evidence.dropped, _model())
+            decoder = _Decoder(cp, evidence.dropped, _model(), _charlm.model())
         pieces: list[str] = []
         cursor = 0
         confidence = 1.0
@@ -698,7 +726,8 @@ def recover(text: str) -> Recovery:
                 before = _neighbour_tag(line[:start], -1) if lo == 0 else None
                 after = _neighbour_tag(line[end:], 0) if hi == len(data) else None
                 frame = _open_frames("".join(pieces), decoder.model) if lo == 0 else 0
-                decoded, conf = decoder.decode(chunk, hints[start + lo:start + hi], before, frame, after)
+                decoded, conf = decoder.decode(chunk, hints[start + lo:start + hi], before, frame, after,
+                                               left="".join(pieces), right=line[end:end + 1] if hi == len(data) else "")
                 pieces.append(decoded)
                 confidence = min(confidence, conf)
             cursor = end

@@ -8,11 +8,15 @@ the share of non-ASCII characters restored, how often the code page was detected
     python benchmarks/encoding_recovery.py                      # ../shared/seeds and ../shared/corpus/dev
     python benchmarks/encoding_recovery.py posts/ --codecs cp1254,cp1252,cp1250 --limit 20
 
-Seed 000 is skipped (it is the damaged one; there is no original to compare with). Posts are read in place.
+Seed 000 itself is not a clean post and is not corrupted again; but when one of the clean posts, damaged the same
+way, gives exactly seed 000's text, that post is its true original, and the recovery of seed 000 is reported on its
+own line (in ../shared that is corpus/dev/2024-08-28). Posts are read in place; `--jobs` spreads them over
+processes.
 """
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 import time
 from pathlib import Path
@@ -40,7 +44,21 @@ def collect(paths: list[Path]) -> list[Path]:
             found.append(path)
         else:
             print(f"warning: {path} not found", file=sys.stderr)
-    return [p for p in found if not p.name.startswith("000_")]
+    return found
+
+
+def _recover_one(job: tuple[str, str, str, bool]) -> tuple[str, float, str | None, str, str, list]:
+    """(name, seconds, codec detected, repaired text, ftfy's text, [(line, confidence)]) for one clean post damaged
+    with one codec."""
+    import ftfy
+
+    name, original, codec, strip = job
+    broken = corrupt(original, codec, strip_soft_hyphens=strip)
+    t0 = time.perf_counter()
+    result = mojibake.recover(broken)
+    seconds = time.perf_counter() - t0
+    baseline = "\n".join(ftfy.fix_encoding(x) for x in broken.split("\n"))
+    return name, seconds, result.codec, result.text, baseline, [(r.line, r.confidence) for r in result.lines]
 
 
 def compare(original: str, repaired: str) -> tuple[int, int, int, int]:
@@ -64,56 +82,73 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--keep-soft-hyphens", action="store_true", help="do not strip U+00AD after decoding")
     parser.add_argument("--limit", type=int, default=0, help="use only the first N posts")
     parser.add_argument("--worst", type=int, default=0, help="show the N least confident wrong lines per code page")
+    parser.add_argument("--jobs", "-j", type=int, default=os.cpu_count() or 1, help="processes (default: all cores)")
     args = parser.parse_args(argv)
 
-    posts = collect(args.paths or list(DEFAULT_PATHS))
+    found = collect(args.paths or list(DEFAULT_PATHS))
+    damaged = {p: p.read_text(encoding="utf-8") for p in found if p.name.startswith("000_")}
+    posts = [p for p in found if p not in damaged]
     if args.limit:
         posts = posts[:args.limit]
     if not posts:
         print("no posts found", file=sys.stderr)
         return 1
-    texts = [(p, p.read_text(encoding="utf-8")) for p in posts]
-    size_mb = sum(len(t.encode("utf-8")) for _, t in texts) / 1e6
+    texts = {str(p): p.read_text(encoding="utf-8") for p in posts}
+    size_mb = sum(len(t.encode("utf-8")) for t in texts.values()) / 1e6
 
     import resource
 
     rss_before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
     started = time.perf_counter()
     mojibake._model()
+    mojibake._charlm.model()
     build = time.perf_counter() - started
     rss_model = (resource.getrusage(resource.RUSAGE_SELF).ru_maxrss - rss_before) / 1024
-    print(f"{len(texts)} posts, {size_mb:.2f} MB of clean text; language model loaded (or built) in {build:.2f} s, "
-          f"+{rss_model:.1f} MB peak RSS")
+    print(f"{len(texts)} posts, {size_mb:.2f} MB of clean text; language models loaded (or built) in {build:.2f} s, "
+          f"+{rss_model:.1f} MB peak RSS; {args.jobs} processes")
     header = (f"{'codec':<8} {'lines':>7} {'exact':>7} {'exact %':>8} {'ftfy':>6} {'ftfy %':>7} {'chars %':>8} "
               f"{'codec ok':>9} {'s/MB':>6}")
     print(header)
-    import ftfy
-
+    seeds: list[tuple[str, str, int, int]] = []  # (seed, its original, lines, exact)
+    strip = not args.keep_soft_hyphens
     for codec in [c.strip() for c in args.codecs.split(",") if c.strip()]:
         lines = exact = chars = good = baseline = detected = 0
         seconds = 0.0
-        broken_mb = 0.0
+        broken_mb = sum(len(corrupt(t, codec, strip).encode("utf-8")) for t in texts.values()) / 1e6
         wrong: list[tuple[float, str, int, str, str]] = []
-        for path, original in texts:
-            broken = corrupt(original, codec, strip_soft_hyphens=not args.keep_soft_hyphens)
-            broken_mb += len(broken.encode("utf-8")) / 1e6
-            t0 = time.perf_counter()
-            result = mojibake.recover(broken)
-            seconds += time.perf_counter() - t0
-            detected += result.codec == codec
-            n, e, c, g = compare(original, result.text)
+        jobs = [(name, text, codec, strip) for name, text in texts.items()]
+        if args.jobs > 1:
+            from multiprocessing import Pool
+
+            with Pool(args.jobs) as pool:
+                results = pool.map(_recover_one, jobs, chunksize=1)
+        else:
+            results = [_recover_one(job) for job in jobs]
+        for name, took, got_codec, repaired, ftfy_text, confidences in results:
+            original = texts[name]
+            seconds += took
+            detected += got_codec == codec
+            n, e, c, g = compare(original, repaired)
             lines, exact, chars, good = lines + n, exact + e, chars + c, good + g
-            baseline += compare(original, "\n".join(ftfy.fix_encoding(x) for x in broken.split("\n")))[1]
+            baseline += compare(original, ftfy_text)[1]
+            broken = corrupt(original, codec, strip)
+            for seed, seed_text in damaged.items():
+                if seed_text == broken:
+                    seeds.append((f"{seed.name} ({codec})", name, n, e))
             if args.worst:
                 want_lines = original.split("\n")
-                for r in result.lines:
-                    if want_lines[r.line - 1] != r.repaired:
-                        wrong.append((r.confidence, path.name, r.line, want_lines[r.line - 1], r.repaired))
+                got_lines = repaired.split("\n")
+                for line, confidence in confidences:
+                    if want_lines[line - 1] != got_lines[line - 1]:
+                        wrong.append((confidence, Path(name).name, line, want_lines[line - 1], got_lines[line - 1]))
         print(f"{codec:<8} {lines:>7} {exact:>7} {100 * exact / max(1, lines):>7.2f}% {baseline:>6} "
               f"{100 * baseline / max(1, lines):>6.2f}% {100 * good / max(1, chars):>7.3f}% "
               f"{detected:>4}/{len(texts):<4} {seconds / max(broken_mb, 1e-9):>6.2f}")
         for confidence, name, line, want, got in sorted(wrong)[:args.worst]:
             print(f"    {confidence:.3f} {name}:{line}\n      want {want[:100]}\n      got  {got[:100]}")
+    for seed, original, n, e in seeds:
+        print(f"seed {seed}: {e} of {n} lines with non-ASCII text restored exactly ({100 * e / max(1, n):.1f}%); "
+              f"its original: {original}")
     return 0
 
 
