@@ -16,6 +16,8 @@ from __future__ import annotations
 import hashlib
 import math
 import threading
+from array import array
+from bisect import bisect_left
 from pathlib import Path
 
 __all__ = ["CharModel", "model", "normalize", "normalize_text", "CORPUS_DIR"]
@@ -23,7 +25,8 @@ __all__ = ["CharModel", "model", "normalize", "normalize_text", "CORPUS_DIR"]
 CORPUS_DIR = Path(__file__).resolve().parent / "data" / "zh_corpus"
 _FORMAT = "audit-charlm-1"
 _DISCOUNT = 0.75  # the usual absolute discount of Kneser-Ney
-ORDER = 3  # symbols per n-gram
+_PRUNE = 1  # top-order n-grams seen this often or less are not stored
+ORDER = 3  # symbols per n-gram (CharModel.cost is written for trigrams)
 _START = "\n" * (ORDER - 1)  # the history at the start of a line
 
 
@@ -57,59 +60,95 @@ def history(text: str) -> str:
     return (_START + normalize_text(text[-24:]))[-(ORDER - 1):]
 
 
-class CharModel:
-    """Interpolated Kneser-Ney model over character symbols (order `ORDER`); costs are in nats."""
+class _Table:
+    """A read-only map from n-grams (packed into one integer, 21 bits per symbol) to costs: two sorted arrays, about
+    12 bytes an entry where a dict takes over 150, and nothing to build when loaded."""
 
-    __slots__ = ("_num", "_ctx", "_uni_total", "_vocab", "_memo")
+    __slots__ = ("_keys", "_values")
+
+    def __init__(self, keys: bytes, values: bytes) -> None:
+        self._keys = array("q")
+        self._keys.frombytes(keys)
+        self._values = array("f")
+        self._values.frombytes(values)
+
+    @staticmethod
+    def pack(items: dict[str, float]) -> tuple[bytes, bytes]:
+        pairs = sorted((_key(gram), cost) for gram, cost in items.items())
+        return array("q", [k for k, _ in pairs]).tobytes(), array("f", [c for _, c in pairs]).tobytes()
+
+    def __len__(self) -> int:
+        return len(self._keys)
+
+    def get(self, key: int, default=None):
+        keys = self._keys
+        i = bisect_left(keys, key)
+        if i < len(keys) and keys[i] == key:
+            return self._values[i]
+        return default
+
+
+def _key(gram: str) -> int:
+    key = 0
+    for ch in gram:
+        key = (key << 21) | ord(ch)
+    return key
+
+
+class CharModel:
+    """Interpolated Kneser-Ney trigram model over character symbols, stored in backoff form: the cost of every seen
+    n-gram and the backoff cost of every seen history, so that most costs are one lookup. Costs are in nats."""
+
+    __slots__ = ("_seen1", "_seen2", "_seen3", "_back2", "_back3", "_unknown", "_memo")
 
     def __init__(self, tables: dict) -> None:
-        # _num[k][g]: for the highest order the count of k-gram g, below it the number of distinct symbols seen
-        # before g (its continuation count); _ctx[k][h]: (sum of _num[k][h + s], number of distinct s) for the
-        # (k-1)-symbol history h.
-        self._num: list[dict[str, int]] = tables["num"]
-        self._ctx: list[dict[str, tuple[int, int]]] = tables["ctx"]
-        self._uni_total = sum(self._num[1].values())
-        self._vocab = len(self._num[1]) + 1
-        self._memo: dict[tuple[str, str], float] = {}
+        # seenK: -log P(g[-1] | g[:-1]) for a seen n-gram g of K symbols; backK: -log of the weight that an
+        # unseen K-gram with history h gives to the (K-1)-gram below it.
+        self._seen1: dict[str, float] = tables["seen1"]
+        self._back2: dict[str, float] = tables["back2"]
+        self._seen2 = _Table(*tables["seen2"])
+        self._seen3 = _Table(*tables["seen3"])
+        self._back3 = _Table(*tables["back3"])
+        self._unknown: float = tables["unknown"]
+        self._memo: dict[str, float] = {}  # history + symbol -> cost
 
     @classmethod
     def from_texts(cls, texts) -> "CharModel":
-        return cls(_count(texts))
+        return cls(_build(texts))
 
     def cost(self, hist: str, sym: str) -> float:
-        """-log P(sym | hist) for a history of ORDER-1 symbols and one symbol."""
-        key = (hist, sym)
-        got = self._memo.get(key)
+        """-log P(sym | hist) for a history of two symbols and one symbol."""
+        gram = hist + sym
+        got = self._memo.get(gram)
         if got is not None:
             return got
-        d = _DISCOUNT
-        num, ctx = self._num, self._ctx
-        p = (num[1].get(sym, 0) + 0.5) / (self._uni_total + 2.0 * self._vocab)
-        for k in range(2, ORDER + 1):
-            h = hist[len(hist) - k + 1:]
-            total_types = ctx[k].get(h)
-            if total_types is None:
-                break  # a longer history that was never seen cannot have been seen either
-            total, types = total_types
-            p = max(num[k].get(h + sym, 0) - d, 0.0) / total + d * types / total * p
-        got = -math.log(p)
-        if len(self._memo) < 500_000:
-            self._memo[key] = got
+        first, second, third = ord(hist[0]), ord(hist[1]), ord(sym)
+        got = self._seen3.get((first << 42) | (second << 21) | third)
+        if got is None:
+            lower = self._seen2.get((second << 21) | third)
+            if lower is None:
+                lower = self._back2.get(hist[1], 0.0) + self._seen1.get(sym, self._unknown)
+            got = self._back3.get((first << 21) | second, 0.0) + lower
+        if len(self._memo) < 200_000:
+            self._memo[gram] = got
         return got
 
     def advance(self, hist: str, text: str) -> tuple[float, str]:
         """The cost of `text` after `hist`, and the history after it."""
         total = 0.0
+        cost = self.cost
         for ch in text:
-            sym = normalize(ch)
+            sym = ch if ch >= "\x80" else normalize(ch)
             if sym == hist[-1] and sym in "A0 ":
                 continue
-            total += self.cost(hist, sym)
-            hist = hist[1:] + sym
+            total += cost(hist, sym)
+            hist = hist[1] + sym
         return total, hist
 
 
-def _count(texts) -> dict:
+def _count(texts) -> list[dict[str, int]]:
+    """num[k][g]: for k = ORDER the count of the k-gram g; below it the number of distinct symbols seen before g
+    (its continuation count, the statistic Kneser-Ney uses for lower orders)."""
     top: dict[str, int] = {}
     pad = _START[0] * (ORDER - 1)
     for text in texts:
@@ -120,21 +159,50 @@ def _count(texts) -> dict:
             for i in range(len(s) - ORDER + 1):
                 g = s[i:i + ORDER]
                 top[g] = top.get(g, 0) + 1
-    num: list[dict] = [{} for _ in range(ORDER + 1)]
-    ctx: list[dict] = [{} for _ in range(ORDER + 1)]
+    num: list[dict[str, int]] = [{} for _ in range(ORDER + 1)]
     num[ORDER] = top
-    for k in range(ORDER, 0, -1):
-        lower: dict[str, int] = {}
+    for k in range(ORDER, 1, -1):
+        lower = num[k - 1]
+        for g in num[k]:
+            lower[g[1:]] = lower.get(g[1:], 0) + 1
+    return num
+
+
+def _build(texts) -> dict:
+    """The backoff tables of the interpolated Kneser-Ney model of `texts` (see `CharModel`)."""
+    num = _count(texts)
+    d = _DISCOUNT
+    total1 = sum(num[1].values())
+    vocab = len(num[1]) + 1
+    unknown_p = 0.5 / (total1 + 2.0 * vocab)
+    probs: list[dict[str, float]] = [{} for _ in range(ORDER + 1)]
+    gammas: list[dict[str, float]] = [{} for _ in range(ORDER + 1)]
+    probs[1] = {s: (n + 0.5) / (total1 + 2.0 * vocab) for s, n in num[1].items()}
+
+    def interpolated(g: str) -> float:
+        k = len(g)
+        if k == 1:
+            return probs[1].get(g, unknown_p)
+        p = probs[k].get(g)
+        if p is not None:
+            return p
+        return gammas[k].get(g[:-1], 1.0) * interpolated(g[1:])
+
+    for k in range(2, ORDER + 1):
+        ctx: dict[str, list[int]] = {}
         for g, n in num[k].items():
-            if k > 1:
-                slot = ctx[k].setdefault(g[:-1], [0, 0])
-                slot[0] += n
-                slot[1] += 1
-                lower[g[1:]] = lower.get(g[1:], 0) + 1
-        if k > 1:
-            num[k - 1] = lower
-            ctx[k] = {h: tuple(v) for h, v in ctx[k].items()}
-    return {"num": num, "ctx": ctx}
+            slot = ctx.setdefault(g[:-1], [0, 0])
+            slot[0] += n
+            slot[1] += 1
+        gammas[k] = {h: d * types / total for h, (total, types) in ctx.items()}
+        probs[k] = {g: max(n - d, 0.0) / ctx[g[:-1]][0] + gammas[k][g[:-1]] * interpolated(g[1:])
+                    for g, n in num[k].items()}
+    # The top order's n-grams seen once are left to the backoff: a third of the size, hardly a change in the costs.
+    probs[ORDER] = {g: p for g, p in probs[ORDER].items() if num[ORDER][g] > _PRUNE}
+    seen = [{g: -math.log(p) for g, p in table.items()} for table in probs]
+    back = [{h: -math.log(w) for h, w in table.items()} for table in gammas]
+    return {"seen1": seen[1], "back2": back[2], "seen2": _Table.pack(seen[2]), "seen3": _Table.pack(seen[3]),
+            "back3": _Table.pack(back[3]), "unknown": -math.log(unknown_p)}
 
 
 def _corpus_files() -> list[Path]:
@@ -153,10 +221,11 @@ def model() -> CharModel:
             if _MODEL is None:
                 files = _corpus_files()
                 blobs = [f.read_bytes() for f in files]
-                digest = hashlib.sha256(b"\0".join(blobs)).hexdigest()
+                # keyed by the corpus and by this module's code (which decides what the tables hold)
+                digest = hashlib.sha256(b"\0".join([Path(__file__).read_bytes(), *blobs])).hexdigest()
                 from .datafiles import cached
 
-                tables = cached("charlm", f"{_FORMAT}:{ORDER}:{_DISCOUNT}:{digest}",
-                                lambda: _count(b.decode("utf-8") for b in blobs))
+                tables = cached("charlm", f"{_FORMAT}:{ORDER}:{_DISCOUNT}:{_PRUNE}:{digest}",
+                                lambda: _build(b.decode("utf-8") for b in blobs))
                 _MODEL = CharModel(tables)
     return _MODEL
