@@ -9,6 +9,7 @@ mode and line endings, and is idempotent: a second run finds nothing to change. 
 from __future__ import annotations
 
 import difflib
+import stat
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -101,6 +102,7 @@ def write_fix(outcome: FixOutcome, backup: bool = False) -> Path | None:
         while saved.exists():  # never overwrite an earlier backup
             saved = path.with_name(f"{path.name}.orig.{n}")
             n += 1
-        atomic_write_bytes(saved, path.read_bytes(), keep_mode=False)
+        # the backup holds what the file held, so it gets the file's permissions (a 0600 post stays private)
+        atomic_write_bytes(saved, path.read_bytes(), mode=stat.S_IMODE(path.stat().st_mode))
     atomic_write_bytes(path, outcome.fixed.encode("utf-8"))
     return saved

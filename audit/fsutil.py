@@ -8,14 +8,17 @@ from pathlib import Path
 from typing import Iterable
 
 
-def atomic_write_bytes(path: Path, data: bytes, keep_mode: bool = True) -> None:
-    atomic_write_chunks(path, (data,), keep_mode)
+def atomic_write_bytes(path: Path, data: bytes, keep_mode: bool = True, mode: int | None = None) -> None:
+    atomic_write_chunks(path, (data,), keep_mode, mode)
 
 
-def atomic_write_chunks(path: Path, chunks: Iterable[bytes], keep_mode: bool = True) -> None:
-    """Write `chunks` to a temporary file beside `path`, then rename it over `path` (nothing is left on failure)."""
+def atomic_write_chunks(path: Path, chunks: Iterable[bytes], keep_mode: bool = True, mode: int | None = None) -> None:
+    """Write `chunks` to a temporary file beside `path`, then rename it over `path` (nothing is left on failure).
+    The file gets `mode` when given, else the mode `path` had (`keep_mode`), else the usual one for a new file."""
     path = Path(path)
-    if keep_mode and path.exists():
+    if mode is not None:
+        pass
+    elif keep_mode and path.exists():
         mode = stat.S_IMODE(path.stat().st_mode)
     else:  # a new file gets the usual permissions (0666 less the umask), not mkstemp's 0600
         umask = os.umask(0)

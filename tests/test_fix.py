@@ -77,6 +77,15 @@ def test_backup_keeps_the_original_and_never_overwrites_one(tmp_path):
     assert (tmp_path / "post.md.orig.1").read_bytes() == broken
 
 
+def test_backup_keeps_the_files_permissions(tmp_path):
+    post = tmp_path / "post.md"
+    post.write_text(corrupt(build_post()), encoding="utf-8")
+    post.chmod(0o600)  # a private draft: its backup must not become readable by others
+    assert run("fix", str(post), "--backup").exit_code == 0
+    assert stat.S_IMODE((tmp_path / "post.md.orig").stat().st_mode) == 0o600
+    assert stat.S_IMODE(post.stat().st_mode) == 0o600
+
+
 def test_ignore_encoding_touches_nothing_else(tmp_path):
     post = tmp_path / "post.md"
     post.write_text(corrupt(build_post()), encoding="utf-8")
