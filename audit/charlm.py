@@ -9,7 +9,10 @@ digests of invented papers, written for this project in the genre the tool repai
 real posts). ASCII letters, digits and spaces are folded into one symbol each ("NeRF" and "3DGS" are just a Latin
 word and a word with digits), so the model learns where Latin words and numbers stand, not which ones.
 
-Counts are built on first use (about half a second) and kept in the user cache folder, keyed by the corpus bytes.
+The tables are built on first use (about 2 s) and kept in the user cache folder as packed arrays, keyed by the corpus
+and this module's code; loading them takes about 10 ms. `set_reference` (the `--reference` option) adds a model of a
+blog's own clean posts, mixed in with a weight that grows with the amount of text: measured on the real posts, that
+is worth a few points more (see README).
 """
 from __future__ import annotations
 
@@ -20,7 +23,7 @@ from array import array
 from bisect import bisect_left
 from pathlib import Path
 
-__all__ = ["CharModel", "model", "normalize", "normalize_text", "CORPUS_DIR"]
+__all__ = ["CharModel", "Mixture", "model", "set_reference", "normalize", "normalize_text", "CORPUS_DIR"]
 
 CORPUS_DIR = Path(__file__).resolve().parent / "data" / "zh_corpus"
 _FORMAT = "audit-charlm-1"
@@ -209,23 +212,103 @@ def _corpus_files() -> list[Path]:
     return sorted(CORPUS_DIR.glob("*.txt"))
 
 
+class Mixture:
+    """Two models mixed: P = (1 - weight) P_first + weight P_second (same interface as `CharModel`)."""
+
+    __slots__ = ("_first", "_second", "_weight", "_memo")
+
+    def __init__(self, first: CharModel, second: CharModel, weight: float) -> None:
+        self._first, self._second, self._weight = first, second, weight
+        self._memo: dict[str, float] = {}
+
+    def cost(self, hist: str, sym: str) -> float:
+        gram = hist + sym
+        got = self._memo.get(gram)
+        if got is None:
+            got = -math.log((1.0 - self._weight) * math.exp(-self._first.cost(hist, sym))
+                            + self._weight * math.exp(-self._second.cost(hist, sym)))
+            if len(self._memo) < 200_000:
+                self._memo[gram] = got
+        return got
+
+    advance = CharModel.advance
+
+
 _MODEL: CharModel | None = None
+_REFERENCE: tuple[Path, ...] = ()  # clean posts to learn from too (`--reference`), set before the audit
+_MIXED: dict[tuple[Path, ...], "CharModel | Mixture"] = {}
 _LOCK = threading.Lock()
+REFERENCE_WEIGHT = 0.8  # share of the reference posts' model next to the bundled one (measured: 0.5 < 0.8)
+REFERENCE_FULL = 200_000  # characters of reference text that earn the full weight; less earns a share of it
+_SUFFIXES = {".md", ".markdown", ".txt"}
 
 
-def model() -> CharModel:
-    """The model of the bundled corpus, built once per corpus (and cached on disk)."""
+def set_reference(paths) -> None:
+    """Clean posts (files or folders) whose wording the repair should learn too: a blog's own archive is the best
+    model of the next post. Read only when a text needs repair; posts that are themselves mojibake are skipped."""
+    global _REFERENCE
+    _REFERENCE = tuple(Path(p) for p in paths)
+
+
+def reference_texts(paths) -> list[str]:
+    """The readable, clean posts under `paths` (sorted, so the model does not depend on the order of a folder)."""
+    from .mojibake import looks_like_mojibake
+
+    files: set[Path] = set()
+    for path in paths:
+        path = Path(path)
+        if path.is_dir():
+            files.update(p for p in path.rglob("*") if p.suffix.lower() in _SUFFIXES and p.is_file())
+        elif path.is_file():
+            files.add(path)
+    texts = []
+    for file in sorted(files):
+        try:
+            text = file.read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError):
+            continue
+        if not looks_like_mojibake(text):
+            texts.append(text)
+    return texts
+
+
+def model() -> "CharModel | Mixture":
+    """The model of the bundled corpus, built once per corpus (and cached on disk); mixed with a model of the
+    reference posts when `set_reference` named some."""
+    base = _bundled()
+    if not _REFERENCE:
+        return base
+    got = _MIXED.get(_REFERENCE)
+    if got is None:
+        with _LOCK:
+            got = _MIXED.get(_REFERENCE)
+            if got is None:
+                texts = reference_texts(_REFERENCE)
+                size = sum(len(t) for t in texts)
+                got = base
+                if size >= 1_000:  # less is nothing to learn from: the bundled model alone
+                    weight = REFERENCE_WEIGHT * min(1.0, size / REFERENCE_FULL)
+                    got = Mixture(base, _cached_model(texts), weight)
+                _MIXED[_REFERENCE] = got
+    return got
+
+
+def _cached_model(texts: list[str]) -> CharModel:
+    """A model of `texts`, kept in the cache folder (keyed by the texts and by this module's code)."""
+    blobs = [t.encode("utf-8") for t in texts]
+    digest = hashlib.sha256(b"\0".join([Path(__file__).read_bytes(), *blobs])).hexdigest()
+    from .datafiles import cached
+
+    # a few MB each: the bundled model and the reference sets in use are kept, older versions pruned
+    return CharModel(cached("charlm", f"{_FORMAT}:{ORDER}:{_DISCOUNT}:{_PRUNE}:{digest}", lambda: _build(texts),
+                            keep=6))
+
+
+def _bundled() -> CharModel:
+    """The model of the bundled corpus."""
     global _MODEL
     if _MODEL is None:
         with _LOCK:
             if _MODEL is None:
-                files = _corpus_files()
-                blobs = [f.read_bytes() for f in files]
-                # keyed by the corpus and by this module's code (which decides what the tables hold)
-                digest = hashlib.sha256(b"\0".join([Path(__file__).read_bytes(), *blobs])).hexdigest()
-                from .datafiles import cached
-
-                tables = cached("charlm", f"{_FORMAT}:{ORDER}:{_DISCOUNT}:{_PRUNE}:{digest}",
-                                lambda: _build(b.decode("utf-8") for b in blobs))
-                _MODEL = CharModel(tables)
+                _MODEL = _cached_model([f.read_text(encoding="utf-8") for f in _corpus_files()])
     return _MODEL

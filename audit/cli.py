@@ -67,6 +67,18 @@ def resolve_config(paths: List[str], config_file: Optional[Path], isolated: bool
     return cfg
 
 
+def use_reference(cfg, reference: Optional[List[Path]]) -> None:
+    """Reference posts for the encoding repair, from the config and the command line; a path that does not exist
+    is a usage error (it is more likely a typo than a wish)."""
+    from . import charlm
+
+    paths = tuple(cfg.encoding_reference) + tuple(reference or ())
+    for path in paths:
+        if not path.exists():
+            fail(f"{path}: reference path not found")
+    charlm.set_reference(paths)
+
+
 def write_output(text: "str | Iterable[str]", output: Optional[Path]) -> None:
     """The report on stdout, or atomically in `output`; `text` may come in pieces (written as they come)."""
     pieces = (text,) if isinstance(text, str) else text
@@ -111,6 +123,9 @@ def check(
     baseline: Optional[Path] = typer.Option(None, "--baseline", help="Report only findings not recorded in FILE."),
     write_baseline_file: Optional[Path] = typer.Option(None, "--write-baseline",
                                                        help="Record every current finding in FILE and exit 0."),
+    reference: Optional[List[Path]] = typer.Option(
+        None, "--reference", metavar="PATH",
+        help="Clean posts (files or folders) the encoding repair learns the blog's wording from; repeatable."),
 ) -> None:
     """Audit posts and report findings. Exit 0: clean; 1: findings at or above the fail level; 2: usage error or
     an unreadable file."""
@@ -124,6 +139,7 @@ def check(
     if baseline is not None and write_baseline_file is not None:
         fail("--baseline and --write-baseline cannot be combined")
     cfg = resolve_config(paths, config_file, isolated, select, ignore, fail_on, fail_under)
+    use_reference(cfg, reference)
     known = None
     if baseline is not None:
         from .baseline import BaselineError, load_baseline
@@ -261,6 +277,9 @@ def fix(
     backup: bool = typer.Option(False, "--backup", help="Keep the original beside each changed file (.orig)."),
     config_file: Optional[Path] = typer.Option(None, "--config", help="Use this audit.toml / pyproject.toml."),
     isolated: bool = typer.Option(False, "--isolated", help="Ignore every configuration file."),
+    reference: Optional[List[Path]] = typer.Option(
+        None, "--reference", metavar="PATH",
+        help="Clean posts (files or folders) the encoding repair learns the blog's wording from; repeatable."),
 ) -> None:
     """Apply safe, mechanical repairs and report each one: encoding, missing paper/code links filled from the
     header, pure chatter lines deleted. Nothing else is touched; writes are atomic."""
@@ -268,6 +287,7 @@ def fix(
     from .fix import plan_fixes, write_fix
 
     cfg = resolve_config(paths, config_file, isolated, select, ignore, None, None)
+    use_reference(cfg, reference)
     files, errors = discover(paths)
     for e in errors:
         typer.echo(f"audit: {e.path}: {e.message}", err=True)

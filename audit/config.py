@@ -38,6 +38,7 @@ class Config:
     extend_rules: tuple[Path, ...] = ()
     gazetteers: tuple[Path, ...] = ()
     topics: tuple[Path, ...] = ()
+    encoding_reference: tuple[Path, ...] = ()  # clean posts the encoding repair learns wording from
     fail_on: Severity = Severity.ERROR
     fail_under: float = 0
     source: Path | None = None
@@ -121,7 +122,7 @@ def load_config(path: Path | None) -> Config:
 
 
 KNOWN_KEYS = {"select", "ignore", "severity", "per-file-ignores", "extend-rules", "gazetteers", "topics",
-              "fail-on", "fail-under"}
+              "encoding-reference", "fail-on", "fail-under"}
 
 
 def config_from_table(table: dict, path: Path | None = None) -> Config:
@@ -156,6 +157,7 @@ def config_from_table(table: dict, path: Path | None = None) -> Config:
                  extend_rules=tuple(base / p for p in strings("extend-rules")),
                  gazetteers=tuple(base / p for p in strings("gazetteers")),
                  topics=tuple(base / p for p in strings("topics")),
+                 encoding_reference=tuple(base / p for p in strings("encoding-reference")),
                  fail_on=fail_on, fail_under=float(fail_under), source=path)
     for sel in cfg.select + cfg.ignore:
         validate_selector(sel, where)

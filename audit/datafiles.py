@@ -42,16 +42,20 @@ def load_yaml(path: Path | str) -> object:
     return cached("yaml", f"{_FORMAT}:{marshal.version}:{hashlib.sha256(data).hexdigest()}", parse)
 
 
-def cached(kind: str, key: str, build):
+def cached(kind: str, key: str, build, keep: int | None = None):
     """`build()`, kept in the cache folder under `kind`/`key` (marshal data; `key` must name everything the value
-    depends on, e.g. a hash of its inputs and of the code that builds it)."""
+    depends on, e.g. a hash of its inputs and of the code that builds it). With `keep`, the folder holds at most
+    that many values: the least recently used ones are deleted when a new one is written (for large values)."""
     path = None
     if not os.environ.get("AUDIT_NO_CACHE"):
         folder = cache_dir()
         if folder is not None:
             path = folder / kind / f"{hashlib.sha256(key.encode('utf-8')).hexdigest()[:32]}.marshal"
             try:
-                return marshal.loads(path.read_bytes())
+                value = marshal.loads(path.read_bytes())
+                if keep is not None:
+                    os.utime(path)  # recently used: the last to be pruned
+                return value
             except (OSError, EOFError, ValueError, TypeError):
                 pass
     value = build()
@@ -62,6 +66,23 @@ def cached(kind: str, key: str, build):
             blob = marshal.dumps(value)  # ValueError for what marshal cannot hold (dates): not cached
             path.parent.mkdir(parents=True, exist_ok=True)
             atomic_write_bytes(path, blob, keep_mode=False)
+            if keep is not None:
+                _prune(path.parent, keep)
         except (OSError, ValueError):
             pass
     return value
+
+
+def _prune(folder: Path, keep: int) -> None:
+    """Delete all but the `keep` most recently used values in `folder`."""
+    entries = []
+    for entry in folder.glob("*.marshal"):
+        try:
+            entries.append((entry.stat().st_mtime, entry))
+        except OSError:
+            continue
+    for _, entry in sorted(entries, reverse=True)[keep:]:
+        try:
+            entry.unlink()
+        except OSError:
+            pass

@@ -349,7 +349,7 @@ def _detect(lines: list[str], text: str) -> _Evidence | None:
 
 class _Decoder:
     def __init__(self, cp: _CodePage, dropped: tuple[int, ...], model: _LanguageModel,
-                 chars: _CharModel | None = None) -> None:
+                 chars: _CharModel | _charlm.Mixture | None = None) -> None:
         self.cp = cp
         self.model = model
         self.chars = chars

@@ -47,12 +47,13 @@ def collect(paths: list[Path]) -> list[Path]:
     return found
 
 
-def _recover_one(job: tuple[str, str, str, bool]) -> tuple[str, float, str | None, str, str, list]:
+def _recover_one(job: tuple[str, str, str, bool, tuple[str, ...]]) -> tuple[str, float, str | None, str, str, list]:
     """(name, seconds, codec detected, repaired text, ftfy's text, [(line, confidence)]) for one clean post damaged
-    with one codec."""
+    with one codec, repaired with the given reference posts (see --reference-folds)."""
     import ftfy
 
-    name, original, codec, strip = job
+    name, original, codec, strip, reference = job
+    mojibake._charlm.set_reference(reference)
     broken = corrupt(original, codec, strip_soft_hyphens=strip)
     t0 = time.perf_counter()
     result = mojibake.recover(broken)
@@ -82,6 +83,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--keep-soft-hyphens", action="store_true", help="do not strip U+00AD after decoding")
     parser.add_argument("--limit", type=int, default=0, help="use only the first N posts")
     parser.add_argument("--worst", type=int, default=0, help="show the N least confident wrong lines per code page")
+    parser.add_argument("--reference-folds", type=int, default=0, metavar="K",
+                        help="split the posts into K folds by position and repair each post with the posts of the "
+                             "other folds as reference (audit --reference): what a blog's own archive adds")
     parser.add_argument("--jobs", "-j", type=int, default=os.cpu_count() or 1, help="processes (default: all cores)")
     args = parser.parse_args(argv)
 
@@ -105,7 +109,9 @@ def main(argv: list[str] | None = None) -> int:
     build = time.perf_counter() - started
     rss_model = (resource.getrusage(resource.RUSAGE_SELF).ru_maxrss - rss_before) / 1024
     print(f"{len(texts)} posts, {size_mb:.2f} MB of clean text; language models loaded (or built) in {build:.2f} s, "
-          f"+{rss_model:.1f} MB peak RSS; {args.jobs} processes")
+          f"+{rss_model:.1f} MB peak RSS; {args.jobs} processes"
+          + (f"; each post repaired with the other {args.reference_folds - 1} of {args.reference_folds} folds as "
+             "reference" if args.reference_folds > 1 else ""))
     header = (f"{'codec':<8} {'lines':>7} {'exact':>7} {'exact %':>8} {'ftfy':>6} {'ftfy %':>7} {'chars %':>8} "
               f"{'codec ok':>9} {'s/MB':>6}")
     print(header)
@@ -116,7 +122,13 @@ def main(argv: list[str] | None = None) -> int:
         seconds = 0.0
         broken_mb = sum(len(corrupt(t, codec, strip).encode("utf-8")) for t in texts.values()) / 1e6
         wrong: list[tuple[float, str, int, str, str]] = []
-        jobs = [(name, text, codec, strip) for name, text in texts.items()]
+        names = list(texts)
+        folds = max(0, args.reference_folds)
+
+        def reference(k: int) -> tuple[str, ...]:
+            return tuple(n for i, n in enumerate(names) if folds and i % folds != k % folds)
+
+        jobs = [(name, texts[name], codec, strip, reference(k)) for k, name in enumerate(names)]
         if args.jobs > 1:
             from multiprocessing import Pool
 

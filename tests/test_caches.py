@@ -148,6 +148,23 @@ def test_cached_values_are_built_once_per_key(tmp_path, monkeypatch):
     assert len(built) == 3
 
 
+def test_large_values_keep_only_the_most_recently_used(tmp_path, monkeypatch):
+    monkeypatch.setenv("AUDIT_CACHE_DIR", str(tmp_path))
+    monkeypatch.delenv("AUDIT_NO_CACHE", raising=False)
+    import os
+    import time
+
+    for n in range(3):
+        datafiles.cached("big", f"key-{n}", lambda n=n: [n], keep=2)
+        past = time.time() - 100 + n  # distinct, increasing times
+        for entry in (tmp_path / "big").glob("*.marshal"):
+            if entry.stat().st_mtime > past + 50:
+                os.utime(entry, (past, past))
+    assert len(list((tmp_path / "big").glob("*.marshal"))) == 2
+    assert datafiles.cached("big", "key-0", lambda: ["rebuilt"], keep=2) == ["rebuilt"]  # the oldest was pruned
+    assert datafiles.cached("big", "key-2", lambda: ["rebuilt"], keep=2) == [2]  # the newest was kept
+
+
 def test_stale_patterns_are_dropped_when_they_outnumber_the_used_ones(fresh):
     for p in ("a+", "b+", "c+"):
         recache.compile(p)

@@ -145,3 +145,62 @@ def test_pure_chatter_lines_are_deleted_and_nothing_else(tmp_path):
     assert "希望这个总结符合您的要求" not in after
     assert after == before.replace("希望这个总结符合您的要求！\n", "")
     assert "希望未来能扩展到全身" in after  # an ordinary sentence with 希望 stays
+
+
+# --------------------------------------------------------------------------------------------------------------
+# --reference: the blog's own clean posts teach the encoding repair its wording
+# --------------------------------------------------------------------------------------------------------------
+
+REFERENCE_SENTENCES = [
+    "- 实验与验证：作者在三个公开数据集上进行了实验与验证，结果稳定。",
+    "本文的实验与验证部分覆盖了静态场景和动态场景。",
+    "在 LibriSpeech 上，相对词错误率降低了百分之十二。",
+    "该模型的词错误率明显低于基线，字错误率也有所下降。",
+    "实验与验证表明，相对词错误率的下降主要来自解码器的改进。",
+]
+DAMAGED_LINES = ["- 实验与验证：在两个公开数据集上进行了对比。", "观察到相对词错误率降低了百分之十五。"]
+
+
+def _damage(text: str) -> str:
+    return text.encode("utf-8").decode("cp1254", errors="ignore").replace("\u00ad", "")
+
+
+@pytest.fixture
+def archive(tmp_path, monkeypatch):
+    from audit import charlm
+
+    monkeypatch.setattr(charlm, "_REFERENCE", ())  # restored after the test: later tests see no reference
+    monkeypatch.setattr(charlm, "REFERENCE_FULL", 1_000)  # a small archive earns the full weight here
+    folder = tmp_path / "archive"
+    folder.mkdir()
+    for n in range(3):
+        (folder / f"post{n}.md").write_text("\n".join(REFERENCE_SENTENCES * 6) + "\n", encoding="utf-8")
+    (folder / "broken.md").write_text(_damage("\n".join(REFERENCE_SENTENCES)), encoding="utf-8")  # skipped
+    return folder
+
+
+def test_reference_posts_teach_the_repair_the_blogs_wording(tmp_path, archive):
+    post = tmp_path / "post.md"
+    post.write_text(_damage("\n".join(DAMAGED_LINES)) + "\n", encoding="utf-8")
+    alone = run("fix", str(post), "--select", "encoding", "--diff", "--isolated")
+    assert alone.exit_code == 1
+    assert any(line not in alone.stdout for line in DAMAGED_LINES)  # the bundled model alone gets one wrong
+    result = run("fix", str(post), "--select", "encoding", "--isolated", "--reference", str(archive))
+    assert result.exit_code == 0, result.output
+    assert post.read_text(encoding="utf-8") == "\n".join(DAMAGED_LINES) + "\n"
+
+
+def test_reference_from_the_config_file(tmp_path, archive):
+    (tmp_path / "audit.toml").write_text('encoding-reference = ["archive"]\n', encoding="utf-8")
+    post = tmp_path / "post.md"
+    post.write_text(_damage("\n".join(DAMAGED_LINES)) + "\n", encoding="utf-8")
+    assert run("fix", str(post), "--select", "encoding").exit_code == 0
+    assert post.read_text(encoding="utf-8") == "\n".join(DAMAGED_LINES) + "\n"
+
+
+def test_missing_reference_is_a_usage_error(tmp_path, archive):
+    post = tmp_path / "post.md"
+    post.write_text("# 标题\n", encoding="utf-8")
+    result = run("fix", str(post), "--reference", str(tmp_path / "nowhere"))
+    assert result.exit_code == 2
+    assert "reference path not found" in result.output
