@@ -240,6 +240,7 @@ _MIXED: dict[tuple[Path, ...], "CharModel | Mixture"] = {}
 _LOCK = threading.Lock()
 REFERENCE_WEIGHT = 0.8  # share of the reference posts' model next to the bundled one (measured: 0.5 < 0.8)
 REFERENCE_FULL = 200_000  # characters of reference text that earn the full weight; less earns a share of it
+REFERENCE_MAX = 3_000_000  # characters read at most (about 50 posts): building takes seconds, not minutes
 _SUFFIXES = {".md", ".markdown", ".txt"}
 
 
@@ -250,8 +251,11 @@ def set_reference(paths) -> None:
     _REFERENCE = tuple(Path(p) for p in paths)
 
 
-def reference_texts(paths) -> list[str]:
-    """The readable, clean posts under `paths` (sorted, so the model does not depend on the order of a folder)."""
+def reference_texts(paths, limit: int | None = None) -> list[str]:
+    """The readable, clean posts under `paths`, up to `limit` characters (REFERENCE_MAX by default). Taken in
+    reverse path order, so that dated folders give their newest posts first, and so that the model never depends
+    on the order a folder lists its files in."""
+    limit = REFERENCE_MAX if limit is None else limit
     from .mojibake import looks_like_mojibake
 
     files: set[Path] = set()
@@ -262,13 +266,17 @@ def reference_texts(paths) -> list[str]:
         elif path.is_file():
             files.add(path)
     texts = []
-    for file in sorted(files):
+    size = 0
+    for file in sorted(files, reverse=True):
+        if size >= limit:
+            break
         try:
             text = file.read_text(encoding="utf-8")
         except (OSError, UnicodeDecodeError):
             continue
         if not looks_like_mojibake(text):
             texts.append(text)
+            size += len(text)
     return texts
 
 

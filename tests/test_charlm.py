@@ -118,3 +118,13 @@ def test_bundled_corpus_copies_no_sentence_of_the_real_posts() -> None:
         ours |= _sentences(path.read_text(encoding="utf-8"))
     shared = sorted(ours & real)
     assert not shared, f"{len(shared)} sentences of the real posts in the corpus, e.g. {shared[:3]}"
+
+
+def test_reference_texts_skip_mojibake_and_stop_at_the_limit(tmp_path) -> None:
+    clean = "在训练过程中，模型逐步学习了说话人的风格。\n"
+    for name in ("2024-01-01.md", "2024-02-01.md", "2024-03-01.md"):
+        (tmp_path / name).write_text(clean * 10, encoding="utf-8")
+    (tmp_path / "2024-04-01.md").write_text(clean.encode("utf-8").decode("cp1254", errors="ignore"), encoding="utf-8")
+    (tmp_path / "notes.bin").write_bytes(b"\xff\xfe")  # neither a post nor text: ignored
+    assert len(charlm.reference_texts([tmp_path])) == 3  # the mojibake post is skipped
+    assert len(charlm.reference_texts([tmp_path], limit=len(clean) * 15)) == 2  # newest first, then the limit
