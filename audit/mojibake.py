@@ -55,7 +55,6 @@ from typing import Sequence
 
 from . import charlm as _charlm
 from . import mojibake_model as _lm
-from .charlm import CharModel as _CharModel
 from .mojibake_model import OTHER as _OTHER
 from .mojibake_model import PUNCT as _PUNCT
 from .mojibake_model import VS16 as _VS16
@@ -349,7 +348,7 @@ def _detect(lines: list[str], text: str) -> _Evidence | None:
 
 class _Decoder:
     def __init__(self, cp: _CodePage, dropped: tuple[int, ...], model: _LanguageModel,
-                 chars: _CharModel | _charlm.Mixture | None = None) -> None:
+                 chars: _charlm.CharModel | _charlm.Mixture | None = None) -> None:
         self.cp = cp
         self.model = model
         self.chars = chars
