@@ -80,9 +80,6 @@ class _Table:
         pairs = sorted((_key(gram), cost) for gram, cost in items.items())
         return array("q", [k for k, _ in pairs]).tobytes(), array("f", [c for _, c in pairs]).tobytes()
 
-    def __len__(self) -> int:
-        return len(self._keys)
-
     def get(self, key: int, default=None):
         keys = self._keys
         i = bisect_left(keys, key)
@@ -241,7 +238,6 @@ _LOCK = threading.Lock()
 REFERENCE_WEIGHT = 0.8  # share of the reference posts' model next to the bundled one (measured: 0.5 < 0.8)
 REFERENCE_FULL = 200_000  # characters of reference text that earn the full weight; less earns a share of it
 REFERENCE_MAX = 3_000_000  # characters read at most (about 50 posts): building takes seconds, not minutes
-_SUFFIXES = {".md", ".markdown", ".txt"}
 
 
 def set_reference(paths) -> None:
@@ -256,15 +252,10 @@ def reference_texts(paths, limit: int | None = None) -> list[str]:
     reverse path order, so that dated folders give their newest posts first, and so that the model never depends
     on the order a folder lists its files in."""
     limit = REFERENCE_MAX if limit is None else limit
+    from .engine import discover  # the posts an audit of `paths` would read (same suffixes, same skipped folders)
     from .mojibake import looks_like_mojibake
 
-    files: set[Path] = set()
-    for path in paths:
-        path = Path(path)
-        if path.is_dir():
-            files.update(p for p in path.rglob("*") if p.suffix.lower() in _SUFFIXES and p.is_file())
-        elif path.is_file():
-            files.add(path)
+    files, _ = discover(str(p) for p in paths)
     texts = []
     size = 0
     for file in sorted(files, reverse=True):

@@ -16,11 +16,9 @@ def atomic_write_chunks(path: Path, chunks: Iterable[bytes], keep_mode: bool = T
     """Write `chunks` to a temporary file beside `path`, then rename it over `path` (nothing is left on failure).
     The file gets `mode` when given, else the mode `path` had (`keep_mode`), else the usual one for a new file."""
     path = Path(path)
-    if mode is not None:
-        pass
-    elif keep_mode and path.exists():
+    if mode is None and keep_mode and path.exists():
         mode = stat.S_IMODE(path.stat().st_mode)
-    else:  # a new file gets the usual permissions (0666 less the umask), not mkstemp's 0600
+    if mode is None:  # a new file gets the usual permissions (0666 less the umask), not mkstemp's 0600
         umask = os.umask(0)
         os.umask(umask)
         mode = 0o666 & ~umask

@@ -126,5 +126,7 @@ def test_reference_texts_skip_mojibake_and_stop_at_the_limit(tmp_path) -> None:
         (tmp_path / name).write_text(clean * 10, encoding="utf-8")
     (tmp_path / "2024-04-01.md").write_text(clean.encode("utf-8").decode("cp1254", errors="ignore"), encoding="utf-8")
     (tmp_path / "notes.bin").write_bytes(b"\xff\xfe")  # neither a post nor text: ignored
+    (tmp_path / ".git").mkdir()
+    (tmp_path / ".git" / "old.md").write_text(clean, encoding="utf-8")  # folders an audit skips are skipped too
     assert len(charlm.reference_texts([tmp_path])) == 3  # the mojibake post is skipped
     assert len(charlm.reference_texts([tmp_path], limit=len(clean) * 15)) == 2  # newest first, then the limit
