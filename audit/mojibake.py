@@ -39,7 +39,7 @@ Known limit: some characters are indistinguishable at the byte level (与 E4 B8 
 become "ä¸" under cp1254) and only context can choose. With both models, 92.9% (cp1254) and 96.6% (cp1252) of the
 non-ASCII lines of real posts come back exactly right, and 99.8% of their characters (benchmarks/
 encoding_recovery.py). What remains is mostly "X 与 Y" against "X 中 Y" where both read well ("数据收集与处理",
-"集中"), names transliterated into Chinese, and words the dictionary lacks ("极高").
+"集中"), "提高的" against "极高的" where both read well, and names transliterated into Chinese.
 
 When no bytes were dropped, `ftfy.fix_encoding` does the job and is used line by line.
 """
