@@ -732,9 +732,10 @@ def recover(text: str) -> Recovery:
                     pass
                 before = _neighbour_tag(line[:start], -1) if lo == 0 else None
                 after = _neighbour_tag(line[end:], 0) if hi == len(data) else None
-                frame = _open_frames("".join(pieces), decoder.model) if lo == 0 else 0
+                left = "".join(pieces)
+                frame = _open_frames(left, decoder.model) if lo == 0 else 0
                 decoded, conf = decoder.decode(chunk, hints[start + lo:start + hi], before, frame, after,
-                                               left="".join(pieces), right=line[end:end + 1] if hi == len(data) else "")
+                                               left=left, right=line[end:end + 1] if hi == len(data) else "")
                 pieces.append(decoded)
                 confidence = min(confidence, conf)
             cursor = end

@@ -198,20 +198,12 @@ def _tag_transitions(hmm_trans: dict, hmm_start: dict) -> tuple[dict[str, dict[s
 
 
 
-def _degree_compounds(lines: list[str]) -> list[tuple[str, int]]:
-    """(compound, frequency) for the degree-adverb compounds the dictionary (its lines: "word freq tag") lacks."""
-    listed: dict[str, int] = {}
-    adjectives: list[tuple[str, int]] = []
-    for line in lines:
-        parts = line.split(" ")
-        if len(parts) < 3 or not parts[1].isdigit():
-            continue
-        freq = int(parts[1])
-        listed[parts[0]] = max(listed.get(parts[0], 0), freq)
-        if len(parts[0]) == 1 and parts[2] == "a" and freq >= COMPOUND_MIN_FREQ:
-            adjectives.append((parts[0], freq))
+def _degree_compounds(raw: dict[str, dict[str, int]]) -> list[tuple[str, int]]:
+    """(compound, frequency) for the degree-adverb compounds the dictionary (word -> tag -> frequency) lacks."""
+    adjectives = [(word, senses["a"]) for word, senses in raw.items()
+                  if len(word) == 1 and senses.get("a", 0) >= COMPOUND_MIN_FREQ]
     return [(adverb + adj, int(freq * COMPOUND_SHARE)) for adverb in DEGREE_ADVERBS for adj, freq in adjectives
-            if listed.get(adverb + adj, 0) <= 10]
+            if sum(raw.get(adverb + adj, {}).values()) <= 10]
 
 
 def _key(word: str) -> int:
@@ -318,7 +310,7 @@ class LanguageModel:
                 continue
             if int(parts[1]) > 0:
                 add(parts[0], int(parts[1]), parts[2])
-        for word, freq in _degree_compounds(lines):
+        for word, freq in _degree_compounds(raw):
             add(word, freq, "a", counted=False)
         for freq, tag, listed in DOMAIN_TIERS:
             for word in listed.split():

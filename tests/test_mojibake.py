@@ -29,7 +29,7 @@ CP1252_DROPPED = (0x81, 0x8D, 0x8F, 0x90, 0x9D, 0xAD)
 # Share of lines with non-ASCII text restored exactly, on the sample below. The target in the brief was 99%; some
 # characters are identical at the byte level once a byte is gone (under cp1254, 与 E4 B8 8E, 不 E4 B8 8D and 中 E4 B8 AD
 # all become "ä¸") and only context can choose. Measured on the whole dev corpus (benchmarks/encoding_recovery.py):
-# 92.9% (cp1254) and 96.6% (cp1252) of lines, against 8-9% for ftfy alone; seed 000: 73 of its 74 lines. The floors
+# 92.9% (cp1254) and 96.6% (cp1252) of lines, against 8-9% for ftfy alone; seed 000: all 74 of its lines. The floors
 # leave a few points for variation between posts.
 MIN_EXACT_LINES = {"cp1254": 0.89, "cp1252": 0.93}
 MIN_SEED_000_LINES = 74
@@ -142,8 +142,9 @@ def test_degree_adverb_compounds_are_words(sentence: str) -> None:
 def test_degree_compounds_are_added_only_where_the_dictionary_lacks_them() -> None:
     from audit.mojibake_model import COMPOUND_SHARE, DEGREE_ADVERBS, _degree_compounds
 
-    lines = ["高 50000 a", "低 12000 a", "快 20000 a", "慢 500 a", "最高 12430 a", "极快 3 d", "提高 16882 v", "", "坏行"]
-    found = dict(_degree_compounds(lines))
+    raw = {"高": {"a": 50000}, "低": {"a": 12000}, "快": {"a": 20000}, "慢": {"a": 500}, "最高": {"a": 12430},
+           "极快": {"d": 3}, "提高": {"v": 16882}}
+    found = dict(_degree_compounds(raw))
     assert found["极高"] == int(50000 * COMPOUND_SHARE)
     assert found["较低"] == int(12000 * COMPOUND_SHARE)
     assert found["极快"] == int(20000 * COMPOUND_SHARE)  # listed, but only with a token count
