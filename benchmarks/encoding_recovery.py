@@ -47,14 +47,13 @@ def collect(paths: list[Path]) -> list[Path]:
     return found
 
 
-def _recover_one(job: tuple[str, str, str, bool, tuple[str, ...]]) -> tuple[str, float, str | None, str, str, list]:
-    """(name, seconds, codec detected, repaired text, ftfy's text, [(line, confidence)]) for one clean post damaged
-    with one codec, repaired with the given reference posts (see --reference-folds)."""
+def _recover_one(job: tuple[str, str, tuple[str, ...]]) -> tuple[str, float, str | None, str, str, list]:
+    """(name, seconds, codec detected, repaired text, ftfy's text, [(line, confidence)]) for one damaged post,
+    repaired with the given reference posts (see --reference-folds)."""
     import ftfy
 
-    name, original, codec, strip, reference = job
+    name, broken, reference = job
     mojibake._charlm.set_reference(reference)
-    broken = corrupt(original, codec, strip_soft_hyphens=strip)
     t0 = time.perf_counter()
     result = mojibake.recover(broken)
     seconds = time.perf_counter() - t0
@@ -120,7 +119,8 @@ def main(argv: list[str] | None = None) -> int:
     for codec in [c.strip() for c in args.codecs.split(",") if c.strip()]:
         lines = exact = chars = good = baseline = detected = 0
         seconds = 0.0
-        broken_mb = sum(len(corrupt(t, codec, strip).encode("utf-8")) for t in texts.values()) / 1e6
+        broken = {name: corrupt(t, codec, strip) for name, t in texts.items()}
+        broken_mb = sum(len(t.encode("utf-8")) for t in broken.values()) / 1e6
         wrong: list[tuple[float, str, int, str, str]] = []
         names = list(texts)
         folds = max(0, args.reference_folds)
@@ -128,7 +128,7 @@ def main(argv: list[str] | None = None) -> int:
         def reference(k: int) -> tuple[str, ...]:
             return tuple(n for i, n in enumerate(names) if folds and i % folds != k % folds)
 
-        jobs = [(name, texts[name], codec, strip, reference(k)) for k, name in enumerate(names)]
+        jobs = [(name, broken[name], reference(k)) for k, name in enumerate(names)]
         if args.jobs > 1:
             from multiprocessing import Pool
 
@@ -143,9 +143,8 @@ def main(argv: list[str] | None = None) -> int:
             n, e, c, g = compare(original, repaired)
             lines, exact, chars, good = lines + n, exact + e, chars + c, good + g
             baseline += compare(original, ftfy_text)[1]
-            broken = corrupt(original, codec, strip)
             for seed, seed_text in damaged.items():
-                if seed_text == broken:
+                if seed_text == broken[name]:
                     seeds.append((f"{seed.name} ({codec})", name, n, e))
             if args.worst:
                 want_lines = original.split("\n")

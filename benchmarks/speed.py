@@ -7,11 +7,12 @@
 
 audit runs byte-compiled and with warm caches, as an installed package does after its first run (the first run
 is not timed). Printed: files/s, papers/s, MB/s and wall time (start-up included, best of --repeat runs), the
-peak RSS of the whole process tree (parent plus workers, sampled from /proc) and of the largest single process (wait4's ru_maxrss), the
-ratio of the audit's wall time to a floor measured in the same run (a fresh Python that reads every file and makes
-one regular-expression pass over it), the start-up time of `audit --version`, and the time of a fixed pure-Python
-loop (how fast the machine is at the moment: a shared machine drifts, so compare wall times by it). Targets are
-printed beside the numbers. No dependency beyond the standard library (psutil is not needed).
+peak RSS of the whole process tree (parent plus workers, sampled from /proc) and of the largest single process
+(wait4's ru_maxrss), the ratio of the audit's wall time to a floor measured in the same run (a fresh Python that
+reads every file and makes one regular-expression pass over it), the start-up time of `audit --version`, and the
+time of a fixed pure-Python loop (how fast the machine is at the moment: a shared machine drifts, so compare wall
+times by it). Targets are printed beside the numbers. No dependency beyond the standard library (psutil is not
+needed).
 """
 from __future__ import annotations
 
